@@ -1,0 +1,108 @@
+// PostgreSQL seams: PostgresProbe observes the local server (fast, bounded, never changes it);
+// PostgresControl changes it (initdb, files, start/stop/promote, clone, rewind). Real
+// implementations use libpq and the binaries in bin_dir (spec 4.6-4.8); the simulator and unit
+// tests use fakes.
+//
+// Blocking: every method is bounded (by its `timeout` or a few seconds). Long ones (initdb,
+// basebackup, rewind, start) run on the agent's job runner, never on the HA loop.
+// Thread-safety: observe() may run concurrently with one control operation at a time; control
+// operations are serialised by the caller, except signal_immediate_stop(), which the fencing
+// thread may call at any time.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "model/postgres.h"
+
+namespace pghalo::pg {
+
+enum class StopMode { kSmart, kFast, kImmediate };
+
+// A server to connect to (the leader for clone/rewind/follow, or a clonefrom member).
+struct SourceServer {
+  std::string host;
+  int port = 5432;
+  std::string user;
+  std::optional<std::string> password;         // delivered through the pgpass file, never argv
+  std::map<std::string, std::string> options;  // sslmode, sslrootcert, ... (from authentication)
+  std::string dbname = "postgres";
+};
+
+// Standby configuration (spec 4.7). nullopt in ManagedFiles::recovery means "run as primary".
+struct RecoverySettings {
+  std::optional<SourceServer> upstream;  // none: standby without upstream (read-only, fenced)
+  std::string application_name;          // the member name
+  std::optional<std::string> primary_slot_name;
+  std::string recovery_target_timeline = "latest";
+  std::map<std::string, std::string> extra;  // postgresql.recovery_conf
+};
+
+struct PgPassEntry {
+  std::string host = "*";
+  std::string port = "*";
+  std::string database = "*";
+  std::string user;
+  std::string password;
+};
+
+// Everything pghalo owns in the data/config directory, rendered as a whole each time.
+struct ManagedFiles {
+  std::map<std::string, std::string> parameters;     // effective GUCs (incl. listen/port)
+  std::optional<std::vector<std::string>> pg_hba;    // replaces pg_hba.conf when set
+  std::optional<std::vector<std::string>> pg_ident;
+  std::optional<RecoverySettings> recovery;
+  std::vector<PgPassEntry> pgpass;                   // written 0600 to the pgpass path
+};
+
+struct BootstrapSpec {
+  std::vector<std::string> initdb_args;    // from bootstrap.initdb, already "--x[=y]" form
+  std::string superuser;                   // --username
+  std::optional<std::string> superuser_password;  // via a temporary --pwfile
+  std::vector<std::string> pg_hba_append;  // bootstrap.pg_hba lines
+};
+
+enum class RewindNeed { kNotNeeded, kNeeded, kImpossible };
+
+struct RewindCheck {
+  RewindNeed need = RewindNeed::kNotNeeded;
+  std::string detail;  // e.g. "local timeline 1 diverged from leader timeline 2 at 0/3000060"
+};
+
+class PostgresProbe {
+ public:
+  virtual ~PostgresProbe() = default;
+  // Data dir, pg_control, postmaster.pid and one status query; at most a few seconds.
+  virtual model::PgObservation observe() = 0;
+};
+
+class PostgresControl {
+ public:
+  virtual ~PostgresControl() = default;
+
+  virtual Status initdb(const BootstrapSpec& spec, Duration timeout) = 0;
+  // Renders postgresql.conf, pg_hba.conf, pg_ident.conf, standby.signal and the pgpass file.
+  virtual Status write_files(const ManagedFiles& files) = 0;
+  // Starts the postmaster and waits until it accepts connections (or has failed).
+  virtual Status start(Duration timeout) = 0;
+  virtual Status stop(StopMode mode, Duration timeout) = 0;
+  // SIGQUIT to the postmaster from postmaster.pid: no waiting, no allocation-heavy work.
+  // Used by the fencing thread; safe to call at any time, even concurrently.
+  virtual Status signal_immediate_stop() = 0;
+  virtual Status promote(Duration timeout) = 0;
+  virtual Status reload() = 0;
+  virtual Status checkpoint(Duration timeout) = 0;
+  // Runs SQL as the local superuser (users, slots). One statement or a ;-separated script.
+  virtual Status execute(const std::string& sql, Duration timeout) = 0;
+
+  virtual Status basebackup(const SourceServer& source, Duration timeout) = 0;
+  virtual Result<RewindCheck> check_rewind(const SourceServer& leader, Duration timeout) = 0;
+  virtual Status rewind(const SourceServer& leader, Duration timeout) = 0;
+  virtual Status remove_data_directory() = 0;
+};
+
+}  // namespace pghalo::pg
