@@ -1,7 +1,14 @@
 // ProcessRunner: run an external program (initdb, pg_ctl, pg_basebackup, pg_rewind, callbacks)
 // with a deadline, in its own process group, capturing the tail of its output. The real
 // implementation is PosixProcessRunner; tests substitute scripted fakes.
-// Thread-safe: several threads may run processes at once.
+//
+// Not here: shell parsing (argv is passed as is), daemon supervision (a child that daemonises,
+// like the postmaster under pg_ctl, is not tracked once the direct child has exited), privilege
+// changes.
+//
+// Thread-safe: several threads may run processes at once. PosixProcessRunner installs no
+// SIGCHLD handler and waits only for the pid it started, so it never steals another thread's
+// children; it does need that nobody else reaps its children (no SIGCHLD set to SIG_IGN).
 #pragma once
 
 #include <map>
@@ -40,6 +47,9 @@ class ProcessRunner {
   virtual Result<ProcessResult> run(const ProcessSpec& spec) = 0;
 };
 
+// posix_spawn in a new process group with default signal dispositions, fds >= 3 closed, stdin
+// from a pipe, stdout+stderr merged into one pipe. Blocks for at most spec.timeout + 2 s (plus
+// the time the kernel takes to deliver SIGKILL).
 class PosixProcessRunner final : public ProcessRunner {
  public:
   Result<ProcessResult> run(const ProcessSpec& spec) override;
