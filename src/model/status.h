@@ -32,6 +32,9 @@ struct StatusSnapshot {
   bool pending_restart = false;
   nlohmann::json scheduled_restart;  // null when none
   Tags tags;
+  // The local `tags:` section as configured, false booleans included. Health-check tag filters
+  // (`?tag_<key>=<value>`, spec 3.3) compare against it as Patroni does; null: use `tags`.
+  nlohmann::json configured_tags = nullptr;
   bool watchdog_failed = false;
 
   // HA.
