@@ -37,3 +37,20 @@ TEST(TagsTest, FailoverPriorityZeroForbidsFailover) {
 
 }  // namespace
 }  // namespace pghalo::model
+
+#include "model/slot_name.h"
+
+namespace pghalo::model {
+namespace {
+
+TEST(SlotNameTest, FollowsPatronisRules) {
+  EXPECT_EQ(slot_name_for_member("pg-node.1"), "pg_node_1");
+  EXPECT_EQ(slot_name_for_member("postgresql-node1"), "postgresql_node1");
+  EXPECT_EQ(slot_name_for_member("Node_A"), "node_a");
+  EXPECT_EQ(slot_name_for_member("a b"), "au0032b");
+  EXPECT_EQ(slot_name_for_member("caf\xc3\xa9"), "cafu0233");
+  EXPECT_EQ(slot_name_for_member(std::string(70, 'x')).size(), 63u);
+}
+
+}  // namespace
+}  // namespace pghalo::model

@@ -1,0 +1,66 @@
+#include "ha/decide.h"
+
+#include "ha/context.h"
+
+namespace pghalo::ha {
+namespace {
+
+// The system identifier in `initialize` belongs to another cluster than our data directory.
+std::optional<Decision> check_identity(const Ctx& ctx) {
+  const auto& init = ctx.cluster().initialize;
+  if (!ctx.obs.pg.control || !init || init->empty()) return std::nullopt;
+  const std::string& ours = ctx.obs.pg.control->system_identifier;
+  if (ours.empty() || *init == ours) return std::nullopt;
+  std::string why = "the data directory has system identifier " + ours +
+                    " but the cluster's initialize key holds " + *init +
+                    "; remove the cluster from etcd (pghaloctl remove) or use another scope";
+  Decision d = ctx.make(Reason::kSystemIdMismatch, why);
+  if (ctx.cfg.paused) {
+    if (ctx.holds_lock()) d.actions.push_back(ReleaseLeader{});
+    return d;
+  }
+  d.actions.push_back(Fatal{why});
+  return d;
+}
+
+Decision choose(const Ctx& ctx) {
+  if (!ctx.has_cluster()) return decide_dcs_unavailable(ctx);
+  if (ctx.obs.job) return decide_job_in_progress(ctx);
+  if (ctx.obs.won_initialize) return decide_bootstrapping(ctx);
+  if (ctx.obs.pg.data_dir != model::DataDirState::kValid) return decide_uninitialized(ctx);
+  if (auto mismatch = check_identity(ctx)) return *mismatch;
+
+  Decision d = [&] {
+    if (!ctx.obs.pg.running()) return decide_postgres_down(ctx);
+    if (!ctx.obs.pg.accepting_connections) {
+      Decision waiting = ctx.make(Reason::kPostgresNotReady, ctx.obs.pg.query_error);
+      if (ctx.holds_lock() && !ctx.lock_on_our_lease()) waiting.actions.push_back(RefreshLeader{});
+      return waiting;
+    }
+    if (ctx.cfg.paused) return decide_paused(ctx);
+    if (!ctx.cluster().has_leader()) return decide_leader_race(ctx);
+    if (ctx.holds_lock()) return decide_leading(ctx);
+    return decide_following(ctx);
+  }();
+
+  // A cluster with data but no `initialize` key (it was deleted, or etcd was wiped): claim it
+  // with our system identifier so that members from another cluster are recognised.
+  const auto& control = ctx.obs.pg.control;
+  if (!ctx.cluster().initialize && !ctx.cluster().has_leader() && !ctx.cfg.paused && control &&
+      !control->system_identifier.empty()) {
+    d.actions.insert(d.actions.begin(), SetInitialize{control->system_identifier});
+  }
+  return d;
+}
+
+}  // namespace
+
+Decision decide(const Observation& observation, const Memory& memory, const HaConfig& config) {
+  Ctx ctx(observation, memory, config);
+  Decision decision = choose(ctx);
+  settle_published_state(ctx, decision);
+  decision.fence = compute_fence(ctx, decision);
+  return decision;
+}
+
+}  // namespace pghalo::ha

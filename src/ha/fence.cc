@@ -1,0 +1,43 @@
+// The fencing rule (design.md section 2): PostgreSQL may accept writes only while this member
+// provably holds the leader lock. Proof = the leader key names us and our lease, confirmed by a
+// keepalive sent at some instant S, cannot expire in etcd before S + ttl; we stop writes at
+// S + ttl - fencing_margin. The fencing thread enforces the deadline even if the loop stalls.
+#include "ha/context.h"
+
+namespace pghalo::ha {
+namespace {
+
+bool may_accept_writes(const Ctx& ctx, const Decision& d) {
+  const auto& pg = ctx.obs.pg;
+  if (pg.is_primary()) return true;
+  if (pg.running() && !pg.accepting_connections && ctx.mem.was_primary) return true;
+  if (ctx.obs.job && ctx.obs.job->may_write) return true;
+  if (d.has<Promote>() || d.has<Bootstrap>()) return true;
+  if (const auto* start = d.find<StartPostgres>(); start && start->as_primary) return true;
+  return false;
+}
+
+bool leadership_provable(const Ctx& ctx, const Decision& d) {
+  if (!ctx.has_cluster()) {
+    // etcd unreadable: the lock is still ours if the lease we held it on is still alive.
+    return ctx.mem.leader_lease && ctx.obs.lease && *ctx.mem.leader_lease == *ctx.obs.lease;
+  }
+  // The key names us: nobody else can create it until it is deleted. When it is on an older
+  // lease of ours, RefreshLeader moves it in this same cycle (or the next shows we lost it).
+  // AcquireLeader as a running primary is provisional the same way: losing the race is seen by
+  // the immediate next cycle, which demotes.
+  return ctx.holds_lock() || d.has<AcquireLeader>();
+}
+
+}  // namespace
+
+Fence compute_fence(const Ctx& ctx, const Decision& d) {
+  // Maintenance mode: the operator owns the primary. Bootstrapping: `initialize` is ours and no
+  // other member can become primary of a cluster that does not exist yet.
+  if (ctx.cfg.paused || ctx.obs.won_initialize) return Fence::disarmed();
+  if (!may_accept_writes(ctx, d)) return Fence::disarmed();
+  if (!leadership_provable(ctx, d)) return Fence::until(ctx.obs.now);
+  return Fence::until(ctx.obs.lease_valid_until - ctx.cfg.fencing_margin);
+}
+
+}  // namespace pghalo::ha

@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include "ha/testing.h"
+
+namespace pghalo::ha {
+namespace {
+using testing::World;
+
+TEST(FenceTest, APrimaryLeaderMayWriteUntilTheLeaseMinusTheMargin) {
+  World w;
+  w.leader("node1").primary(5000).optime(5000);
+  auto d = w.decide();
+  EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
+}
+
+TEST(FenceTest, AReplicaIsNeverFenced) {
+  World w;
+  w.leader("node2").replica(1000);
+  EXPECT_FALSE(w.decide().fence.armed);
+}
+
+TEST(FenceTest, APrimaryWithoutTheLockMustStopNow) {
+  World w;
+  w.leader("node3").primary(5000);
+  EXPECT_EQ(w.decide().fence, Fence::until(testing::kNow));
+}
+
+TEST(FenceTest, PromotionIsCoveredByTheLease) {
+  World w;
+  w.leader("node1").replica(5000);
+  auto d = w.decide();
+  ASSERT_TRUE(d.has<Promote>());
+  EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
+}
+
+TEST(FenceTest, AJobThatMayWriteIsCoveredWhileItRuns) {
+  World w;
+  w.leader("node1").replica(5000).not_answering().job(JobKind::kPromote, true);
+  EXPECT_TRUE(w.decide().fence.armed);
+  World lost;
+  lost.leader("node2").replica(5000).not_answering().job(JobKind::kPromote, true);
+  EXPECT_EQ(lost.decide().fence, Fence::until(testing::kNow));
+}
+
+TEST(FenceTest, AReplicaStartingWithoutTheLockIsNotFenced) {
+  World w;
+  w.leader("node2").replica(1000).not_answering().job(JobKind::kStart, false);
+  EXPECT_FALSE(w.decide().fence.armed);
+}
+
+TEST(FenceTest, AnUnansweringFormerPrimaryStaysFenced) {
+  World w;
+  w.leader("node1").primary(5000).not_answering();
+  w.mem.was_primary = true;
+  EXPECT_TRUE(w.decide().fence.armed);
+}
+
+TEST(FenceTest, AnExpiredLeaseFencesImmediately) {
+  World w;
+  w.leader("node1").primary(5000).optime(5000);
+  w.obs.lease_valid_until = testing::kNow - std::chrono::seconds(5);
+  auto d = w.decide();
+  EXPECT_TRUE(d.fence.armed);
+  EXPECT_LE(d.fence.writable_until, testing::kNow);
+}
+
+}  // namespace
+}  // namespace pghalo::ha

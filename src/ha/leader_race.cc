@@ -1,0 +1,93 @@
+// Situation: nobody holds the leader key and our PostgreSQL runs (spec 2.5). Only the healthiest
+// eligible member takes the lock: a running primary keeps it; otherwise we ask every other
+// member for its WAL position (one FetchPeerStatus round, answers arrive next cycle) and race only
+// if none is a primary and none eligible is ahead. Equal positions race; etcd's create-if-absent
+// picks one winner.
+#include "ha/context.h"
+
+namespace pghalo::ha {
+namespace {
+
+Decision acquire(const Ctx& ctx, Reason reason, std::string detail = {}) {
+  Decision d = ctx.make(reason, std::move(detail));
+  d.actions.push_back(AcquireLeader{});
+  d.wake_in = Duration(0);  // the next cycle promotes (or follows the winner) at once
+  return d;
+}
+
+bool eligible(const model::PeerStatus& p) {
+  return p.reachable && !p.nofailover && !p.watchdog_failed;
+}
+
+// Compares us against the peers' answers. `exclude` is skipped (the former leader during a
+// manual failover).
+std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<MemberName>& exclude) {
+  Lsn mine = ctx.my_position();
+  for (const auto& p : *ctx.obs.peers) {
+    if (p.name == ctx.cfg.name || (exclude && p.name == *exclude) || !p.reachable) continue;
+    if (p.is_primary) {
+      return ctx.make(Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
+    }
+    if (eligible(p) && p.wal_position.value > mine.value) {
+      return ctx.make(Reason::kNotHealthiestPeerAhead,
+                      p.name.value + " is ahead (" + std::to_string(p.wal_position.value) + " > " +
+                          std::to_string(mine.value) + ")");
+    }
+  }
+  return std::nullopt;
+}
+
+Decision fetch_peers(const Ctx& ctx) {
+  Decision d = ctx.make(Reason::kFetchingPeerStatus);
+  d.actions.push_back(FetchPeerStatus{ctx.other_members()});
+  d.wake_in = Duration(0);
+  return d;
+}
+
+std::optional<Decision> manual_failover(const Ctx& ctx) {
+  const auto& request = *ctx.cluster().failover;
+  if (request.candidate && *request.candidate == ctx.cfg.name) {
+    return acquire(ctx, Reason::kManualFailoverCandidate);
+  }
+  if (!ctx.obs.peers) return fetch_peers(ctx);
+  if (request.candidate) {
+    for (const auto& p : *ctx.obs.peers) {
+      if (p.name == *request.candidate && eligible(p)) {
+        return ctx.make(Reason::kManualFailoverOtherCandidate,
+                        "letting the requested candidate " + p.name.value + " take over");
+      }
+    }
+  }
+  // The candidate is gone or ineligible: the healthiest of the rest, without the lag rule.
+  if (auto lost = lose_to_peers(ctx, request.leader)) return lost;
+  return acquire(ctx, Reason::kAcquiringLock, "manual failover: the requested candidate is unavailable");
+}
+
+}  // namespace
+
+Decision decide_leader_race(const Ctx& ctx) {
+  const auto& cluster = ctx.cluster();
+  if (ctx.is_primary()) {
+    std::int64_t cluster_tl = cluster.history_timeline();
+    std::int64_t my_tl = ctx.obs.pg.timeline.value;
+    if (cluster_tl > 0 && my_tl > 0 && my_tl < cluster_tl) {
+      return ctx.make(Reason::kStaleTimeline,
+                      "timeline " + std::to_string(my_tl) + " is behind the cluster's " +
+                          std::to_string(cluster_tl));
+    }
+    return acquire(ctx, Reason::kAcquiringLockAsPrimary);
+  }
+  if (!ctx.cfg.tags.can_failover()) return ctx.make(Reason::kNotEligibleNofailover);
+  if (cluster.has_failover_request()) return *manual_failover(ctx);
+
+  Lsn mine = ctx.my_position();
+  std::uint64_t lag = model::lsn_distance(cluster.status.optime, mine);
+  if (lag > ctx.cfg.maximum_lag_on_failover) {
+    return ctx.make(Reason::kTooFarBehind, "lagging " + std::to_string(lag) + " bytes behind the last known leader position");
+  }
+  if (!ctx.obs.peers) return fetch_peers(ctx);
+  if (auto lost = lose_to_peers(ctx, std::nullopt)) return *lost;
+  return acquire(ctx, Reason::kAcquiringLock);
+}
+
+}  // namespace pghalo::ha

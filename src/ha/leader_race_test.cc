@@ -1,0 +1,83 @@
+#include <gtest/gtest.h>
+
+#include "ha/testing.h"
+
+namespace pghalo::ha {
+namespace {
+using testing::Row;
+using testing::World;
+
+const std::vector<Row> kLeaderRace = {
+    {"a running primary without a leader key takes the lock",
+     [](World& w) { w.primary(5000); }, Reason::kAcquiringLockAsPrimary, {"acquire_leader"}},
+    {"a primary whose timeline is behind the cluster history does not take the lock",
+     [](World& w) {
+       w.primary(5000, 1);
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+     },
+     Reason::kStaleTimeline, {}},
+    {"a replica first asks the other members for their positions",
+     [](World& w) { w.replica(1000); }, Reason::kFetchingPeerStatus, {"fetch_peer_status"}},
+    {"a replica ahead of every peer takes the lock",
+     [](World& w) { w.replica(1000).peer("node2", 900).peer("node3", 1000); }, Reason::kAcquiringLock,
+     {"acquire_leader"}},
+    {"a replica alone in the cluster takes the lock when no peer answers",
+     [](World& w) { w.replica(1000).no_peers_answered(); }, Reason::kAcquiringLock, {"acquire_leader"}},
+    {"a replica behind an eligible peer does not race",
+     [](World& w) { w.replica(1000).peer("node2", 1200).peer("node3", 900); },
+     Reason::kNotHealthiestPeerAhead, {}},
+    {"an unreachable peer is ignored",
+     [](World& w) { w.replica(1000).peer("node2", 5000, false, false).peer("node3", 900); },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"a nofailover peer that is ahead is ignored",
+     [](World& w) { w.replica(1000).peer("node2", 5000, false, true, true); },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"a peer still running as primary blocks the race",
+     [](World& w) { w.replica(1000).peer("node2", 900, true); }, Reason::kNotHealthiestPeerIsPrimary, {}},
+    {"a replica lagging more than maximum_lag_on_failover does not race",
+     [](World& w) { w.replica(1000).optime(1000 + 1048577); }, Reason::kTooFarBehind, {}},
+    {"a replica within maximum_lag_on_failover may race",
+     [](World& w) { w.replica(1000).optime(1000 + 1048576).peer("node2", 10); }, Reason::kAcquiringLock,
+     {"acquire_leader"}},
+    {"a nofailover member never races",
+     [](World& w) { w.replica(1000).cfg.tags.nofailover = true; }, Reason::kNotEligibleNofailover, {}},
+    {"failover_priority 0 acts as nofailover",
+     [](World& w) { w.replica(1000).cfg.tags.failover_priority = 0; }, Reason::kNotEligibleNofailover, {}},
+    {"the requested failover candidate takes the lock without comparing",
+     [](World& w) { w.replica(10).failover("node3", "node1").peer("node2", 5000); },
+     Reason::kManualFailoverCandidate, {"acquire_leader"}},
+    {"another requested candidate that is reachable is left to win",
+     [](World& w) { w.replica(5000).failover(std::nullopt, "node2").peer("node2", 10); },
+     Reason::kManualFailoverOtherCandidate, {}},
+    {"an unreachable requested candidate falls back to the healthiest member",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 10, false, false).peer("node3", 10);
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"a manual failover ignores the former leader's position",
+     [](World& w) {
+       w.replica(500).failover("node3", "node2").peer("node2", 10, false, false).peer("node3", 9000);
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+};
+PGHALO_DECISION_TABLE(LeaderRaceTable, kLeaderRace);
+
+TEST(LeaderRaceTest, WinningWakesTheNextCycleAtOnce) {
+  World w;
+  w.replica(1000).peer("node2", 10);
+  auto d = w.decide();
+  ASSERT_TRUE(d.wake_in.has_value());
+  EXPECT_EQ(*d.wake_in, Duration(0));
+}
+
+TEST(LeaderRaceTest, FetchesStatusOfEveryOtherMember) {
+  World w;
+  w.replica(1000);
+  auto d = w.decide();
+  const auto* fetch = d.find<FetchPeerStatus>();
+  ASSERT_NE(fetch, nullptr);
+  EXPECT_EQ(fetch->members, (std::vector<MemberName>{MemberName("node2"), MemberName("node3")}));
+}
+
+}  // namespace
+}  // namespace pghalo::ha
