@@ -184,20 +184,20 @@ def cmd_status(args) -> int:
           f"loop_wait {p['loop_wait']}, retry_timeout {p['retry_timeout']})")
     print(f"{'node':<18} {'agent':<13} {'postgres':<13} {'role':<8} {'state':<12} {'TL':<3} lag")
     for n in report["nodes"]:
-        agent = f"{n['agent_pid']} {'up' if n['agent_alive'] else 'down'}"
+        agent = f"{n['agent_pid']} up" if n["agent_alive"] else "down"
         pg = f"{n['postgres_pid']} up" if n["postgres_pid"] else "down"
         lag = "" if n["lag"] is None else str(n["lag"])
         print(f"{n['name']:<18} {agent:<13} {pg:<13} {n['role'] or '-':<8} "
               f"{n['state'] or '-':<12} {n['timeline'] or '-'!s:<3} {lag}")
     print(f"leader key (etcd): {report['leader_key'] or report['etcd_error'] or 'none'}")
     print("etcd: " + ", ".join(
-        f"{m['name']} pid {m['pid']} {'healthy' if m['healthy'] else 'UNHEALTHY'}"
-        + ("" if m["alive"] else " (not running)") for m in report["etcd"]))
+        f"{m['name']} " + ((f"pid {m['pid']} " + ("healthy" if m["healthy"] else "UNHEALTHY"))
+                           if m["alive"] else "not running") for m in report["etcd"]))
     if "haproxy" in report:
         h = report["haproxy"]
         servers = "; ".join(f"{proxy}: " + ", ".join(f"{s} {st}" for s, st in states.items())
                             for proxy, states in h["servers"].items())
-        print(f"haproxy: pid {h['pid']} {'up' if h['alive'] else 'down'}; {servers}")
+        print(f"haproxy: pid {h['pid']} up; {servers}" if h["alive"] else "haproxy: not running")
     problems = report["problems"]
     print("healthy: yes" if not problems else "healthy: no: " + "; ".join(problems))
     return 0

@@ -93,6 +93,7 @@ def get_value(spec: LabSpec, key: str) -> str | None:
     """The value of `key`, None when absent; LabError when etcd cannot answer."""
     result = etcdctl(spec, ["get", key, "--print-value-only"])
     if result.returncode != 0:
-        raise LabError(f"etcd get {key} failed: {result.stderr.strip()}")
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LabError(f"etcd get {key} failed: {last}")
     value = result.stdout.rstrip("\n")
     return value or None

@@ -43,12 +43,16 @@ def _runs_as(user: str, test_args: list[str]) -> bool:
     return result.returncode == 0
 
 
-def _check_port_free(port: int) -> None:
+def port_free(port: int) -> bool:
+    """Nothing listens on (or is bound to) 127.0.0.1:port. SO_REUSEADDR, as the servers set it,
+    so connections in TIME_WAIT from a lab that just stopped do not count as busy."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
-        except OSError as e:
-            raise LabError(f"port {HOST}:{port} is busy ({e.strerror}); pick another --base-port")
+            return True
+        except OSError:
+            return False
 
 
 def _preflight(spec: LabSpec) -> None:
@@ -69,8 +73,10 @@ def _preflight(spec: LabSpec) -> None:
     longest = spec.socket_dir(spec.nodes) / f".s.PGSQL.{spec.pg_port(spec.nodes)}"
     if len(str(longest)) > SOCKET_PATH_MAX:
         raise LabError(f"lab dir path too long for a Unix socket ({longest}); use a shorter --dir")
-    for port in spec.all_ports():
-        _check_port_free(port)
+    busy = [port for port in spec.all_ports() if not port_free(port)]
+    if busy:
+        raise LabError(f"port(s) {', '.join(map(str, busy))} on {HOST} are busy; "
+                       "pick another --base-port")
 
 
 def _prepare_dir(spec: LabSpec, out) -> None:

@@ -13,7 +13,6 @@ failed test's lab directory (processes are stopped either way).
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -37,18 +36,9 @@ def free_base_port() -> int:
         return int(os.environ["PGHALO_LAB_BASE_PORT"])
     for base in range(*PORT_RANGE):
         probe = build_spec(agent="patroni", base_port=base)
-        if all(_port_free(p) for p in probe.all_ports()):
+        if all(ops.port_free(p) for p in probe.all_ports()):
             return base
     raise LabError(f"no free base port in {PORT_RANGE[0]}..{PORT_RANGE[1]}")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((HOST, port))
-            return True
-        except OSError:
-            return False
 
 
 def wait_until(predicate, timeout: float, what: str = "condition", interval: float = 0.1):
