@@ -159,6 +159,9 @@ class LabSpec:
     def config_path(self, n: int) -> Path:
         return self.node_dir(n) / "postgresql.yml"
 
+    def pgpass_path(self, n: int) -> Path:
+        return self.node_dir(n) / "pgpass"
+
     def agent_log(self, n: int) -> Path:
         return self.node_dir(n) / "agent.log"
 

@@ -21,6 +21,11 @@ What the lab changes, and why:
   * Patroni requires `postgresql.authentication`, which the seed lacks: Patroni gets one
     (superuser postgres over the socket, replication `replicator`, rewind postgres); pghalo
     derives these itself, so its file has none, like the seed's.
+
+Besides the YAML, each node's pgpass file is provisioned with the replication user's password
+before the first start, as an operator following the seed must do: nodes 2 and 3 have no
+bootstrap.users to learn it from, so without it they could not clone from the leader. Agents may
+rewrite the file later (Patroni does).
 """
 
 from __future__ import annotations
@@ -135,7 +140,7 @@ def _postgresql(spec: LabSpec, n: int) -> dict:
         "connect_address": address,
         "data_dir": str(spec.data_dir(n)),
         "bin_dir": PG_BIN_DIR,
-        "pgpass": str(spec.node_dir(n) / "pgpass"),
+        "pgpass": str(spec.pgpass_path(n)),
     }
     if spec.agent == "patroni":
         section["use_unix_socket"] = True
@@ -170,6 +175,10 @@ def render_node_config(spec: LabSpec, n: int) -> str:
               "Derived from the seed's node file; see lab/labkit/nodeconf.py and docs/lab.md for "
               "every change and why.")
     return dump(node_config(spec, n), header)
+
+
+def render_pgpass() -> str:
+    return f"*:*:*:{REPLICATION_USER}:{REPLICATION_PASSWORD}\n"
 
 
 def render_patronictl_config(spec: LabSpec) -> str:

@@ -306,6 +306,8 @@ def _bring_up(state: State, wait_timeout: float, out) -> None:
     for n in spec.node_numbers():
         spec.node_dir(n).mkdir(exist_ok=True)
         spec.config_path(n).write_text(nodeconf.render_node_config(spec, n))
+        spec.pgpass_path(n).write_text(nodeconf.render_pgpass())
+        spec.pgpass_path(n).chmod(0o600)  # libpq ignores a pgpass file others can read
     spec.patronictl_config.write_text(nodeconf.render_patronictl_config(spec))
     _chown_tree(spec.root, spec.run_as)  # node dirs, configs, logs: the agent's
 
