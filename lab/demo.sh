@@ -44,6 +44,12 @@ show_cluster() {
   echo "(no REST API answered)"
 }
 
+if [ "$agent" = pghalo ] && [ ! -x build/release/src/app/pghalo ] && [ ! -x build/dev/src/app/pghalo ]; then
+  echo "demo: no pghalo binary in build/release or build/dev; build it (./dev build release)," >&2
+  echo "      or run the same demo with Patroni: PGHALO_DEMO_AGENT=patroni ./dev demo" >&2
+  exit 1
+fi
+
 step "1. Bring up 3 etcd members (TLS, client certificates), 3 PostgreSQL 15 nodes under $agent, HAProxy"
 lab up --agent "$agent" --profile "$profile" --tls
 

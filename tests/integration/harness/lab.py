@@ -13,7 +13,9 @@ failed test's lab directory (processes are stopped either way).
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,6 +43,13 @@ def free_base_port() -> int:
     raise LabError(f"no free base port in {PORT_RANGE[0]}..{PORT_RANGE[1]}")
 
 
+def _conninfo_value(value) -> str:
+    text = str(value)
+    if text and not any(c in text for c in " '\\"):
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def wait_until(predicate, timeout: float, what: str = "condition", interval: float = 0.1):
     """Polls `predicate()` until it returns a truthy value, which is returned.
 
@@ -61,6 +70,10 @@ def wait_until(predicate, timeout: float, what: str = "condition", interval: flo
         time.sleep(interval)
 
 
+def _raise_system_exit(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
 class Lab:
     """One lab. Use as a context manager, or call up()/down() yourself."""
 
@@ -71,6 +84,7 @@ class Lab:
         self.wait_timeout = wait_timeout
         self.state: State | None = None
         self._owned = True
+        self._old_sigterm = None
 
     @classmethod
     def attach(cls, lab_dir: str | os.PathLike) -> "Lab":
@@ -81,6 +95,7 @@ class Lab:
         lab.base_port = lab.spec.base_port
         lab.wait_timeout = 120.0
         lab._owned = False
+        lab._old_sigterm = None
         return lab
 
     # Lifecycle.
@@ -94,11 +109,34 @@ class Lab:
             self.state = None
 
     def __enter__(self) -> "Lab":
-        return self.up() if self._owned else self
+        if not self._owned:
+            return self
+        # A runner's SIGTERM (a timeout) must still reach __exit__, or the lab outlives the test.
+        self._old_sigterm = None
+        if threading.current_thread() is threading.main_thread():
+            self._old_sigterm = signal.signal(signal.SIGTERM, _raise_system_exit)
+        try:
+            return self.up()
+        except BaseException:
+            self._restore_sigterm()
+            raise
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._owned:
+        if not self._owned:
+            return
+        try:
+            if exc_type is not None:
+                for node in self.nodes:  # what the agents said, for the failed test's output
+                    print(f"--- {node} agent log (last lines) ---\n{self.log_tail(node, 25)}",
+                          file=sys.stderr)
             self.down(keep=exc_type is not None and os.environ.get("PGHALO_KEEP_LAB") == "1")
+        finally:
+            self._restore_sigterm()
+
+    def _restore_sigterm(self) -> None:
+        if self._old_sigterm is not None:
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+            self._old_sigterm = None
 
     # Names.
     @property
@@ -156,7 +194,7 @@ class Lab:
             parts = {"host": HOST, "user": LAB_ROLE, "password": LAB_PASSWORD}
         parts.update(port=self.spec.pg_port(n), dbname="postgres", application_name="pghalo-test")
         parts.update(extra)
-        return " ".join(f"{k}={v}" for k, v in parts.items())
+        return " ".join(f"{k}={_conninfo_value(v)}" for k, v in parts.items())
 
     def sql(self, node: str | int, query: str, params=None, timeout: float = 5.0) -> list[tuple]:
         """Runs one statement (autocommit) as postgres over the node's socket; returns rows."""
