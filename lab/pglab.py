@@ -98,11 +98,12 @@ def parser() -> argparse.ArgumentParser:
         c = lab_cmd(name, help_text)
         c.add_argument("node")
         c.add_argument("--timeout", type=float, default=ops.AGENT_STOP_TIMEOUT)
-    for name, help_text in (("stop-etcd", "stop etcd member N (1..3)"),
-                            ("start-etcd", "restart etcd member N on its old data dir")):
+    for name, help_text, timeout in (
+            ("stop-etcd", "stop etcd member N (1..3)", ops.ETCD_STOP_TIMEOUT),
+            ("start-etcd", "restart etcd member N on its old data dir", ops.ETCD_HEALTH_TIMEOUT)):
         c = lab_cmd(name, help_text)
         c.add_argument("member", type=int, choices=[1, 2, 3])
-        c.add_argument("--timeout", type=float, default=ops.ETCD_HEALTH_TIMEOUT)
+        c.add_argument("--timeout", type=float, default=timeout)
     lab_cmd("leader", "print the leader's name (etcd leader key; REST if etcd is down)")
     wh = lab_cmd("wait-healthy", "wait for one leader and all replicas streaming")
     wh.add_argument("--timeout", type=float, default=120.0)
@@ -230,7 +231,7 @@ def cmd_start_agent(args) -> int:
 
 def cmd_stop_etcd(args) -> int:
     state = State.load(_lab_dir(args))
-    stopped = ops.stop_etcd(state, args.member, min(args.timeout, 10.0))
+    stopped = ops.stop_etcd(state, args.member, args.timeout)
     print(f"etcd{args.member}: {'stopped' if stopped else 'was not running'}")
     return 0
 

@@ -23,6 +23,7 @@ from .state import State
 AGENT_STOP_TIMEOUT = 60.0  # Patroni stops PostgreSQL (fast mode) before it exits
 POSTMASTER_STOP_TIMEOUT = 20.0
 ETCD_HEALTH_TIMEOUT = 30.0
+ETCD_STOP_TIMEOUT = 10.0
 SOCKET_PATH_MAX = 107  # sun_path
 
 
@@ -157,7 +158,7 @@ def _wait_etcd_healthy(state: State, members, timeout: float) -> None:
         time.sleep(0.3)
 
 
-def stop_etcd(state: State, i: int, timeout: float = 10.0) -> bool:
+def stop_etcd(state: State, i: int, timeout: float = ETCD_STOP_TIMEOUT) -> bool:
     rec = state.procs.get(f"etcd{i}")
     return bool(rec and procs.stop_records([rec], signal.SIGTERM, timeout))
 
@@ -217,11 +218,10 @@ def kill_node(state: State, n: int, sig_name: str = "KILL", with_postgres: bool 
     return done
 
 
-def wait_healthy(state: State, timeout: float, out=None) -> None:
+def wait_healthy(state: State, timeout: float) -> None:
     """Until one leader and every other node streaming from it; LabError on timeout or exit."""
     spec = state.spec
     deadline = time.monotonic() + timeout
-    problems: list[str] = []
     while True:
         for n in spec.node_numbers():
             if not procs.alive(state.procs.get(f"agent{n}")):
@@ -309,7 +309,8 @@ def _bring_up(state: State, wait_timeout: float, out) -> None:
         spec.pgpass_path(n).write_text(nodeconf.render_pgpass())
         spec.pgpass_path(n).chmod(0o600)  # libpq ignores a pgpass file others can read
     spec.patronictl_config.write_text(nodeconf.render_patronictl_config(spec))
-    _chown_tree(spec.root, spec.run_as)  # node dirs, configs, logs: the agent's
+    for path in [*map(spec.node_dir, spec.node_numbers()), spec.patronictl_config]:
+        _chown_tree(path, spec.run_as)  # the agent's; the CA and member keys stay ours
 
     deadline = time.monotonic() + wait_timeout
     _say(out, f"agents ({spec.agent}): {spec.node_name(1)} bootstraps first, as in the seed")
@@ -348,7 +349,7 @@ def _stop_everything(state: State, out=print) -> None:
     _stop_postmasters(spec, out)
     for role in ["haproxy", *[f"etcd{i}" for i in spec.etcd_numbers()]]:
         rec = state.procs.get(role)
-        if rec and procs.stop_records([rec], signal.SIGTERM, 10.0):
+        if rec and procs.stop_records([rec], signal.SIGTERM, ETCD_STOP_TIMEOUT):
             _say(out, f"stopped {role} pid {rec['pid']}")
 
 

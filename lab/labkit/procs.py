@@ -140,7 +140,12 @@ def stop_records(recs: list[dict], sig: int = signal.SIGTERM, timeout: float = 1
     for r in running:
         send(r["pid"], sig)
     wait_until_dead(lambda: [r for r in running if alive(r)], timeout)
-    leftovers = [p for r in recs for p in session_members(r["pid"])]
+    # A pid running with another start time was recycled: its session is someone else's. A pid
+    # not running cannot have been recycled into a new session while ours still has members
+    # (the kernel does not reuse a pid that is still a session or process-group id).
+    leftovers = [p for r in recs
+                 if not (pid_running(r["pid"]) and start_ticks(r["pid"]) != r["start"])
+                 for p in session_members(r["pid"])]
     for pid in leftovers:
         send(pid, signal.SIGKILL)
     wait_until_dead(lambda: [p for p in leftovers if pid_running(p)], 5.0)
