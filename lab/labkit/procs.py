@@ -41,6 +41,7 @@ def pid_running(pid: int) -> bool:
     """True if the pid exists and is not a zombie (any owner)."""
     child = _children.get(pid)
     if child is not None and child.poll() is not None:
+        del _children[pid]  # reaped: the pid may now be recycled by anyone
         return False
     fields = _stat_fields(pid)
     return bool(fields) and fields[0] not in ("Z", "X")
