@@ -90,7 +90,10 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdClusterOptions optio
     port += 2;
   }
   for (int i = 0; i < opts.members; ++i) PGHALO_TRY(cluster->launch(i, false));
-  for (int i = 0; i < opts.members; ++i) PGHALO_TRY(cluster->wait_healthy(i, opts.start_timeout));
+  for (int i = 0; i < opts.members; ++i) {
+    PGHALO_TRY(opts.wait_healthy ? cluster->wait_healthy(i, opts.start_timeout)
+                                 : cluster->wait_listening(i, opts.start_timeout));
+  }
   return cluster;
 }
 
@@ -217,6 +220,23 @@ Status EtcdCluster::wait_healthy(int member, Duration timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return make_error(ErrorCode::kTimeout, "etcd member " + std::to_string(member) + " not healthy: " + last);
+}
+
+Status EtcdCluster::wait_listening(int member, Duration timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  int port = members_[static_cast<std::size_t>(member)].client_port;
+  while (std::chrono::steady_clock::now() < end) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool connected = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    if (fd >= 0) close(fd);
+    if (connected) return ok_status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return make_error(ErrorCode::kTimeout, "etcd member " + std::to_string(member) + " does not listen");
 }
 
 Status make_certs(const std::string& dir, const std::vector<std::string>& extra) {

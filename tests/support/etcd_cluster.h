@@ -30,6 +30,9 @@ struct EtcdClusterOptions {
   // Where the certificates are; made on demand with make_certs() when empty.
   std::string certs_dir;
   Duration start_timeout{20000};
+  // false: start() waits only until the client port accepts connections (for members that a
+  // verifying client cannot talk to, e.g. with a certificate for another address).
+  bool wait_healthy = true;
 };
 
 class EtcdCluster {
@@ -51,6 +54,7 @@ class EtcdCluster {
   Status stop_member(int member);                       // SIGTERM, SIGKILL after 5 s
   Status restart_member(int member);                    // same data dir; waits until healthy
   Status wait_healthy(int member, Duration timeout);
+  Status wait_listening(int member, Duration timeout);
   bool running(int member) const;
 
  private:

@@ -84,6 +84,7 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   HttpRequest req = request(attempt.url + prefix + "/watch", gateway::watch_body(key, range_end, start_revision),
                             Duration(0), attempt.connect_timeout);
   req.timeout = Duration(0);  // a stream has no overall deadline; TCP keepalive guards it
+  req.connect_timeout = attempt.connect_timeout;
   req.stop = &stop;
   JsonStreamSplitter splitter;
   std::optional<Error> stream_error;
@@ -127,11 +128,12 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   CurlSession session;  // the stream's own connection
   HttpOutcome outcome = session.perform(req, tls, socket);
   if (consumer_done || stop.load()) return ok_status();
-  if (stream_error) return *stream_error;
   {
+    // Whatever ended the stream, the next watch tries another member first.
     std::lock_guard lock(mu_);
     endpoints_.failed(attempt.url);
   }
+  if (stream_error) return *stream_error;
   if (outcome.error) {
     return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": watch stream broke: " + outcome.error->message);
   }

@@ -1,0 +1,223 @@
+// Integration: GatewayClient against a 3-member etcd 3.4 cluster with mutual TLS, as the seed
+// runs it: endpoint rotation when members stop, quorum loss bounded by the deadline, watch
+// resumption, and one clear message per TLS misconfiguration. Skips when etcd is missing.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "dcs/etcd/etcd_store.h"
+#include "dcs/etcd/gateway_client.h"
+#include "dcs/etcd/watcher.h"
+#include "tests/support/etcd_cluster.h"
+
+namespace pghalo::dcs::etcd {
+namespace {
+
+using model::MemberName;
+using testsupport::EtcdCluster;
+
+class EtcdTlsIntegration : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!EtcdCluster::etcd_available()) return;
+    testsupport::EtcdClusterOptions options;
+    options.members = 3;
+    options.tls = true;
+    options.first_port = 17140;
+    options.last_port = 17169;
+    auto started = EtcdCluster::start(options);
+    if (!started.ok()) {
+      start_error_ = new std::string(started.error().message);
+      return;
+    }
+    cluster_ = std::move(started).value().release();
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+    delete start_error_;
+    start_error_ = nullptr;
+  }
+  void SetUp() override {
+    if (!EtcdCluster::etcd_available()) GTEST_SKIP() << "etcd is not installed (/usr/bin/etcd)";
+    ASSERT_NE(cluster_, nullptr) << (start_error_ ? *start_error_ : "etcd did not start");
+    for (int i = 0; i < cluster_->size(); ++i) {
+      if (!cluster_->running(i)) {
+        ASSERT_TRUE(cluster_->restart_member(i).ok());
+      }
+    }
+  }
+
+  TlsSettings good_tls() const {
+    const std::string& dir = cluster_->certs_dir();
+    return {dir + "/ca.crt", dir + "/etcd-client.crt", dir + "/etcd-client.key", ""};
+  }
+  GatewayOptions options(std::vector<std::string> endpoints = {}) const {
+    GatewayOptions o;
+    o.endpoints = endpoints.empty() ? cluster_->host_ports() : endpoints;
+    o.protocol = "https";
+    o.tls = good_tls();
+    o.retry_timeout = seconds(3);
+    return o;
+  }
+  int member_of(const std::string& url) const {
+    for (int i = 0; i < cluster_->size(); ++i) {
+      if (cluster_->client_url(i) == url) return i;
+    }
+    return -1;
+  }
+  // The error a single-endpoint client gets for one read.
+  std::string read_error(GatewayOptions o) {
+    o.use_proxies = true;
+    o.endpoints = {cluster_->host_port(0)};
+    GatewayClient client(o, clock_, random_);
+    auto range = client.range("/x", "", false, seconds(3));
+    return range.ok() ? "<no error>" : range.error().message;
+  }
+
+  static EtcdCluster* cluster_;
+  static std::string* start_error_;
+  SystemClock clock_;
+  SeededRandom random_{3};
+};
+
+EtcdCluster* EtcdTlsIntegration::cluster_ = nullptr;
+std::string* EtcdTlsIntegration::start_error_ = nullptr;
+
+TEST_F(EtcdTlsIntegration, DiscoversTheMembersAndMovesOnWhenItsEndpointStops) {
+  GatewayClient client(options({cluster_->host_port(0)}), clock_, random_);
+  ASSERT_TRUE(client.put({"/itest/rotate", "1", LeaseId(0)}, seconds(3)).ok());
+  EXPECT_EQ(client.endpoints().size(), 3u);  // from /cluster/member/list
+  int used = member_of(client.current_endpoint());
+  ASSERT_GE(used, 0);
+  ASSERT_TRUE(cluster_->stop_member(used).ok());
+  int failures = 0;
+  for (int i = 0; i < 5; ++i) {
+    if (!client.put({"/itest/rotate", std::to_string(i), LeaseId(0)}, seconds(3)).ok()) ++failures;
+  }
+  EXPECT_LE(failures, 1);
+  EXPECT_NE(member_of(client.current_endpoint()), used);
+  auto range = client.range("/itest/rotate", "", false, seconds(3));
+  ASSERT_TRUE(range.ok()) << range.error().message;
+  EXPECT_EQ(range->kvs.at(0).value, "4");
+}
+
+TEST_F(EtcdTlsIntegration, QuorumLossFailsWithinTheDeadlineAndHealsWhenMembersReturn) {
+  GatewayClient client(options(), clock_, random_);
+  EtcdStore store(client, clock_, "/service", "itest-quorum", {seconds(30), seconds(3)});
+  ASSERT_TRUE(*store.acquire_leader(MemberName("node1")));
+  ASSERT_TRUE(cluster_->stop_member(1).ok());
+  EXPECT_TRUE(store.read_cluster().ok());  // one member down: reads and writes go on
+  EXPECT_TRUE(store.keepalive().ok());
+  ASSERT_TRUE(cluster_->stop_member(2).ok());
+  auto started = std::chrono::steady_clock::now();
+  auto read = store.read_cluster();
+  auto keepalive = store.keepalive();
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(read.ok());
+  ASSERT_FALSE(keepalive.ok());
+  for (const Error& e : {read.error(), keepalive.error()}) {
+    EXPECT_TRUE(e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout) << e.to_string();
+  }
+  EXPECT_LT(elapsed, seconds(8));  // two calls, each bounded by retry_timeout (3 s) plus slack
+  ASSERT_TRUE(cluster_->restart_member(1).ok());
+  ASSERT_TRUE(cluster_->restart_member(2).ok());
+  bool healed = false;
+  for (int i = 0; i < 20 && !healed; ++i) {
+    healed = store.read_cluster().ok();
+    if (!healed) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_TRUE(healed);
+  EXPECT_TRUE(store.remove_cluster().ok());
+}
+
+TEST_F(EtcdTlsIntegration, TheWatchResumesOnAnotherMemberAfterItsMemberDied) {
+  GatewayOptions watch_options = options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
+  watch_options.use_proxies = true;  // keep the order: the watch starts on member 0
+  GatewayClient watch_client(watch_options, clock_, random_);
+  SeededRandom writer_random(8);
+  GatewayClient writer(options({cluster_->host_port(2)}), clock_, writer_random);
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned seen = 0;
+  SeededRandom jitter(4);
+  Watcher watcher(watch_client, KeyLayout("/service", "itest-tls-watch"), jitter, [&](unsigned c) {
+    std::lock_guard lock(mu);
+    seen |= c;
+    cv.notify_all();
+  });
+  watcher.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(cluster_->stop_member(0).ok());
+  ASSERT_TRUE(writer.put({"/service/itest-tls-watch/config", "{}", LeaseId(0)}, seconds(3)).ok());
+  std::unique_lock lock(mu);
+  EXPECT_TRUE(cv.wait_for(lock, seconds(8), [&] { return (seen & kConfigChanged) != 0; }));
+  lock.unlock();
+  watcher.stop();
+}
+
+TEST_F(EtcdTlsIntegration, AWrongCaGivesOneClearErrorAndReloadRecovers) {
+  auto other = testsupport::make_temp_dir();
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(testsupport::make_certs(*other).ok());
+  GatewayOptions o = options();
+  o.tls.cacert = *other + "/ca.crt";
+  o.use_proxies = true;
+  o.endpoints = {cluster_->host_port(0)};
+  GatewayClient client(o, clock_, random_);
+  auto failed = client.range("/x", "", false, seconds(3));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(failed.error().message, "etcd " + cluster_->client_url(0) +
+                                        ": TLS handshake failed: certificate verify failed (unable to get local "
+                                        "issuer certificate)");
+  client.reload(good_tls());
+  EXPECT_TRUE(client.range("/x", "", false, seconds(3)).ok());
+  testsupport::remove_tree(*other);
+}
+
+TEST_F(EtcdTlsIntegration, AMissingClientCertificateNamesTheServersAlert) {
+  GatewayOptions o = options();
+  o.tls.cert.clear();
+  o.tls.key.clear();
+  std::string message = read_error(o);
+  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) + ": TLS handshake failed: the server sent alert"),
+            std::string::npos) << message;
+  EXPECT_EQ(message.find(';'), std::string::npos) << "one error, not one per attempt: " << message;
+}
+
+TEST_F(EtcdTlsIntegration, AnExpiredClientCertificateNamesTheServersAlert) {
+  ASSERT_TRUE(testsupport::make_expired_client_cert(cluster_->certs_dir(), "expired-client").ok());
+  GatewayOptions o = options();
+  o.tls.cert = cluster_->certs_dir() + "/expired-client.crt";
+  o.tls.key = cluster_->certs_dir() + "/expired-client.key";
+  std::string message = read_error(o);
+  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) + ": TLS handshake failed: the server sent alert"),
+            std::string::npos) << message;
+}
+
+TEST_F(EtcdTlsIntegration, AServerCertificateForAnotherAddressIsAHostnameMismatch) {
+  ASSERT_TRUE(testsupport::make_certs(cluster_->certs_dir(), {"--server", "etcd-elsewhere=127.0.0.2"}).ok());
+  testsupport::EtcdClusterOptions wrong;
+  wrong.tls = true;
+  wrong.certs_dir = cluster_->certs_dir();
+  wrong.server_cert_names = {"etcd-elsewhere"};
+  wrong.first_port = 17170;
+  wrong.last_port = 17189;
+  wrong.wait_healthy = false;
+  auto started = EtcdCluster::start(wrong);
+  ASSERT_TRUE(started.ok()) << started.error().message;
+  GatewayOptions o = options({(*started)->host_port(0)});
+  o.use_proxies = true;
+  GatewayClient client(o, clock_, random_);
+  auto failed = client.range("/x", "", false, seconds(3));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "etcd " + (*started)->client_url(0) +
+                                        ": TLS handshake failed: certificate verify failed (hostname/IP mismatch: "
+                                        "the server certificate does not name '127.0.0.1')");
+}
+
+}  // namespace
+}  // namespace pghalo::dcs::etcd
