@@ -75,6 +75,28 @@ class EtcdCluster {
   std::vector<Member> members_;
 };
 
+// One cluster shared by a whole GoogleTest suite: start() in SetUpTestSuite, stop() in
+// TearDownTestSuite; tests check cluster() (nullptr: see error(), or etcd is not installed).
+class SuiteCluster {
+ public:
+  void start(const EtcdClusterOptions& options) {
+    if (!EtcdCluster::etcd_available()) return;
+    auto started = EtcdCluster::start(options);
+    if (started.ok()) {
+      cluster_ = std::move(started).value();
+    } else {
+      error_ = started.error().message;
+    }
+  }
+  void stop() { cluster_.reset(); }
+  EtcdCluster* cluster() const { return cluster_.get(); }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::unique_ptr<EtcdCluster> cluster_;
+  std::string error_ = "etcd did not start";
+};
+
 // Runs lab/make-certs.sh OUTDIR with the seed's defaults plus `extra` arguments.
 Status make_certs(const std::string& dir, const std::vector<std::string>& extra = {});
 // A client certificate signed by dir/ca.crt whose validity ended yesterday: dir/<name>.crt/.key.

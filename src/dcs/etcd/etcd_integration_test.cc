@@ -20,26 +20,16 @@ using testsupport::EtcdCluster;
 class EtcdIntegration : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!EtcdCluster::etcd_available()) return;
     testsupport::EtcdClusterOptions options;
     options.first_port = 17120;
     options.last_port = 17139;
-    auto started = EtcdCluster::start(options);
-    if (!started.ok()) {
-      start_error_ = new std::string(started.error().message);
-      return;
-    }
-    cluster_ = std::move(started).value().release();
+    suite_.start(options);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
+  static void TearDownTestSuite() { suite_.stop(); }
   void SetUp() override {
     if (!EtcdCluster::etcd_available()) GTEST_SKIP() << "etcd is not installed (/usr/bin/etcd)";
-    ASSERT_NE(cluster_, nullptr) << (start_error_ ? *start_error_ : "etcd did not start");
+    cluster_ = suite_.cluster();
+    ASSERT_NE(cluster_, nullptr) << suite_.error();
   }
 
   GatewayOptions options() const {
@@ -49,14 +39,13 @@ class EtcdIntegration : public testing::Test {
     return o;
   }
 
-  static EtcdCluster* cluster_;
-  static std::string* start_error_;
+  static testsupport::SuiteCluster suite_;
+  EtcdCluster* cluster_ = nullptr;
   SystemClock clock_;
   SeededRandom random_{42};
 };
 
-EtcdCluster* EtcdIntegration::cluster_ = nullptr;
-std::string* EtcdIntegration::start_error_ = nullptr;
+testsupport::SuiteCluster EtcdIntegration::suite_;
 
 TEST_F(EtcdIntegration, EveryStoreOperationWorksAgainstRealEtcd) {
   GatewayClient client(options(), clock_, random_);

@@ -21,28 +21,19 @@ using testsupport::EtcdCluster;
 class EtcdTlsIntegration : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!EtcdCluster::etcd_available()) return;
     testsupport::EtcdClusterOptions options;
     options.members = 3;
     options.tls = true;
     options.first_port = 17140;
     options.last_port = 17169;
-    auto started = EtcdCluster::start(options);
-    if (!started.ok()) {
-      start_error_ = new std::string(started.error().message);
-      return;
-    }
-    cluster_ = std::move(started).value().release();
+    suite_.start(options);
   }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete start_error_;
-    start_error_ = nullptr;
-  }
+  static void TearDownTestSuite() { suite_.stop(); }
   void SetUp() override {
     if (!EtcdCluster::etcd_available()) GTEST_SKIP() << "etcd is not installed (/usr/bin/etcd)";
-    ASSERT_NE(cluster_, nullptr) << (start_error_ ? *start_error_ : "etcd did not start");
+    cluster_ = suite_.cluster();
+    ASSERT_NE(cluster_, nullptr) << suite_.error();
+    // A test that stopped members may have failed before restarting them.
     for (int i = 0; i < cluster_->size(); ++i) {
       if (!cluster_->running(i)) {
         ASSERT_TRUE(cluster_->restart_member(i).ok());
@@ -77,14 +68,13 @@ class EtcdTlsIntegration : public testing::Test {
     return range.ok() ? "<no error>" : range.error().message;
   }
 
-  static EtcdCluster* cluster_;
-  static std::string* start_error_;
+  static testsupport::SuiteCluster suite_;
+  EtcdCluster* cluster_ = nullptr;
   SystemClock clock_;
   SeededRandom random_{3};
 };
 
-EtcdCluster* EtcdTlsIntegration::cluster_ = nullptr;
-std::string* EtcdTlsIntegration::start_error_ = nullptr;
+testsupport::SuiteCluster EtcdTlsIntegration::suite_;
 
 TEST_F(EtcdTlsIntegration, DiscoversTheMembersAndMovesOnWhenItsEndpointStops) {
   GatewayClient client(options({cluster_->host_port(0)}), clock_, random_);
