@@ -177,5 +177,52 @@ TEST_F(EtcdIntegration, TheWatcherWakesOnEachKindOfChange) {
   ASSERT_TRUE(store.remove_cluster().ok());
 }
 
+int etcdctl(const EtcdCluster& cluster, const std::string& args) {
+  std::string command = "ETCDCTL_API=3 /usr/bin/etcdctl --dial-timeout=2s --command-timeout=3s --endpoints=" +
+                        cluster.client_url(0) + " " + args + " >/dev/null 2>&1";
+  return std::system(command.c_str());  // NOLINT: fixed arguments in a test
+}
+
+TEST(EtcdAuthIntegration, AuthenticatesWithATokenAndAgainWhenEtcdInvalidatesIt) {
+  if (!EtcdCluster::etcd_available()) GTEST_SKIP() << "etcd is not installed (/usr/bin/etcd)";
+  testsupport::EtcdClusterOptions options;
+  options.first_port = 17190;
+  options.last_port = 17199;
+  auto cluster = EtcdCluster::start(options);
+  ASSERT_TRUE(cluster.ok()) << cluster.error().message;
+  ASSERT_EQ(etcdctl(**cluster, "user add root:secret --interactive=false"), 0);
+  ASSERT_EQ(etcdctl(**cluster, "auth enable"), 0);
+
+  SystemClock clock;
+  SeededRandom random(1);
+  GatewayOptions o;
+  o.endpoints = (*cluster)->host_ports();
+  o.retry_timeout = seconds(3);
+  GatewayClient anonymous(o, clock, random);
+  auto refused = anonymous.put({"/auth/x", "1", LeaseId(0)}, seconds(3));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("user name is empty"), std::string::npos) << refused.error().message;
+
+  o.username = "root";
+  o.password = "secret";
+  GatewayClient client(o, clock, random);
+  ASSERT_TRUE(client.put({"/auth/x", "1", LeaseId(0)}, seconds(3)).ok());
+  // Changing the auth store makes the token's revision old: the client authenticates again.
+  ASSERT_EQ(etcdctl(**cluster, "--user root:secret user add other:pw --interactive=false"), 0);
+  auto after_change = client.put({"/auth/x", "2", LeaseId(0)}, seconds(3));
+  EXPECT_TRUE(after_change.ok()) << after_change.error().message;
+  // A restarted etcd forgets its simple tokens: "invalid auth token", then a new token.
+  ASSERT_TRUE((*cluster)->restart_member(0).ok());
+  auto after_restart = client.range("/auth/x", "", false, seconds(3));
+  ASSERT_TRUE(after_restart.ok()) << after_restart.error().message;
+  EXPECT_EQ(after_restart->kvs.at(0).value, "2");
+
+  o.password = "wrong";
+  GatewayClient wrong(o, clock, random);
+  auto denied = wrong.range("/auth/x", "", false, seconds(3));
+  ASSERT_FALSE(denied.ok());
+  EXPECT_NE(denied.error().message.find("authentication failed"), std::string::npos) << denied.error().message;
+}
+
 }  // namespace
 }  // namespace pghalo::dcs::etcd
