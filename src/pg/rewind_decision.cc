@@ -1,0 +1,118 @@
+#include "pg/rewind_decision.h"
+
+#include "common/strings.h"
+
+namespace pghalo::pg {
+namespace {
+
+std::string position_text(model::TimelineId tl, model::Lsn lsn) {
+  return "timeline " + std::to_string(tl.value) + " at " + format_lsn(lsn.value);
+}
+
+}  // namespace
+
+Result<std::vector<TimelineSwitch>> parse_timeline_history(std::string_view text) {
+  std::vector<TimelineSwitch> history;
+  int line_number = 0;
+  for (const auto& raw : split(text, '\n', /*skip_empty=*/false)) {
+    ++line_number;
+    std::string_view line = trim(raw);
+    if (line.empty() || line.front() == '#') continue;
+    // Fields are separated by tabs (PostgreSQL writes tabs; tolerate spaces).
+    std::vector<std::string> fields;
+    std::string current;
+    for (char c : line) {
+      if (c == '\t' || c == ' ') {
+        if (!current.empty()) fields.push_back(current);
+        current.clear();
+        if (fields.size() == 2) break;  // the rest is the free-text reason
+      } else {
+        current += c;
+      }
+    }
+    if (!current.empty() && fields.size() < 2) fields.push_back(current);
+    auto parent = fields.size() >= 2 ? parse_int64(fields[0]) : std::nullopt;
+    auto lsn = fields.size() >= 2 ? parse_lsn(fields[1]) : std::nullopt;
+    if (!parent || !lsn) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "timeline history line " + std::to_string(line_number) +
+                            " is not \"<timeline> <lsn> <reason>\": " + std::string(line));
+    }
+    history.push_back({model::TimelineId(*parent), model::Lsn(*lsn)});
+  }
+  return history;
+}
+
+Result<LocalPosition> local_position_from_control(const model::ControlData& control) {
+  const std::string& state = control.cluster_state;
+  if (state == "shut down in recovery" || state == "in archive recovery") {
+    // A replica: it may have replayed up to its minimum recovery point. 0/0 means it was a
+    // primary when it went down; fall through to its checkpoint.
+    if (control.min_recovery_end.value != 0 && control.min_recovery_timeline.value != 0) {
+      return LocalPosition{control.min_recovery_timeline, control.min_recovery_end, true};
+    }
+    return LocalPosition{control.checkpoint_timeline, control.checkpoint_lsn, false};
+  }
+  if (state == "shut down") {
+    return LocalPosition{control.checkpoint_timeline, control.checkpoint_lsn, false};
+  }
+  return make_error(ErrorCode::kFailedPrecondition,
+                    "the data directory was not shut down cleanly (state \"" + state +
+                        "\"): crash recovery must run first");
+}
+
+RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader_timeline,
+                            const std::vector<TimelineSwitch>& leader_history,
+                            const std::function<std::optional<model::Lsn>()>& checkpoint_end) {
+  std::string where = "local " + position_text(local.timeline, local.lsn);
+  if (local.timeline.value > leader_timeline.value) {
+    return {true, where + " is ahead of the leader's timeline " +
+                      std::to_string(leader_timeline.value)};
+  }
+  if (local.timeline == leader_timeline) {
+    return {false, where + " is on the leader's timeline"};
+  }
+  for (const auto& entry : leader_history) {
+    if (entry.parent == local.timeline) {
+      std::string fork = "the leader forked off timeline " + std::to_string(entry.parent.value) +
+                         " at " + format_lsn(entry.switch_point.value);
+      if (local.in_recovery) {
+        bool past = local.lsn.value > entry.switch_point.value;
+        return {past, where + (past ? " is past the point where " : " is not past the point where ") +
+                          fork};
+      }
+      if (local.lsn.value >= entry.switch_point.value) {
+        return {true, where + " has written past the point where " + fork};
+      }
+      // A cleanly stopped primary whose shutdown checkpoint ends exactly at the fork point has
+      // nothing the leader lacks.
+      auto end = checkpoint_end ? checkpoint_end() : std::nullopt;
+      if (end && *end == entry.switch_point) {
+        return {false, where + ": its shutdown checkpoint ends where " + fork};
+      }
+      return {true, where + ": its shutdown checkpoint ends at " +
+                        (end ? format_lsn(end->value) : std::string("an unknown position")) +
+                        ", not where " + fork};
+    }
+    if (entry.parent.value > local.timeline.value) {
+      return {true, where + " is not an ancestor of the leader's timeline " +
+                        std::to_string(leader_timeline.value)};
+    }
+  }
+  return {true, where + " does not appear in the leader's timeline history"};
+}
+
+std::optional<model::Lsn> parse_checkpoint_end(std::string_view output, model::Lsn checkpoint) {
+  std::string marker = "error in WAL record at " + format_lsn(checkpoint.value) +
+                       ": invalid record length at ";
+  auto start = output.find(marker);
+  if (start == std::string_view::npos) return std::nullopt;
+  start += marker.size();
+  auto end = output.find(':', start);
+  if (end == std::string_view::npos) return std::nullopt;
+  auto lsn = parse_lsn(output.substr(start, end - start));
+  if (!lsn) return std::nullopt;
+  return model::Lsn(*lsn);
+}
+
+}  // namespace pghalo::pg
