@@ -66,11 +66,15 @@ struct BootstrapSpec {
   std::vector<std::string> pg_hba_append;  // bootstrap.pg_hba lines
 };
 
-enum class RewindNeed { kNotNeeded, kNeeded, kImpossible };
+enum class RewindNeed {
+  kNotNeeded,   // the local history is a prefix of the leader's: just follow
+  kNeeded,      // diverged, and pg_rewind can repair it (wal_log_hints or data checksums)
+  kImpossible,  // diverged, but pg_rewind cannot run here: reinitialise (or stay broken)
+};
 
 struct RewindCheck {
   RewindNeed need = RewindNeed::kNotNeeded;
-  std::string detail;  // e.g. "local timeline 1 diverged from leader timeline 2 at 0/3000060"
+  std::string detail;  // e.g. "local timeline 1 at 0/3000060 has written past the point where ..."
 };
 
 class PostgresProbe {
@@ -99,10 +103,24 @@ class PostgresControl {
   // Runs SQL as the local superuser (users, slots). One statement or a ;-separated script.
   virtual Status execute(const std::string& sql, Duration timeout) = 0;
 
+  // Wipes the data directory and clones `source` with pg_basebackup; on failure no half data
+  // directory is left behind. The server must be stopped.
   virtual Status basebackup(const SourceServer& source, Duration timeout) = 0;
+  // Compares the local history with the leader's (spec 2.12). The local server must be stopped
+  // or a running replica; a stopped server that crashed gets single-user crash recovery first.
+  // Errors: kUnavailable when the leader cannot be asked (unreachable, still in recovery): that
+  // is "don't know yet", never a reason to reinitialise; kFailedPrecondition when the local
+  // server runs as a primary or has no valid data directory.
   virtual Result<RewindCheck> check_rewind(const SourceServer& leader, Duration timeout) = 0;
+  // pg_rewind from the leader (after crash recovery when needed). The server must be stopped;
+  // write_files() with recovery settings must follow before start().
   virtual Status rewind(const SourceServer& leader, Duration timeout) = 0;
   virtual Status remove_data_directory() = 0;
+  // On a primary: creates the physical slots of `desired` that are missing (reserving WAL at
+  // once) and drops inactive physical slots not in it. Logical slots are left alone. Names must
+  // match ^[a-z0-9_]{1,63}$ (kInvalidArgument). kFailedPrecondition on a replica.
+  virtual Status sync_physical_slots(const std::vector<std::string>& desired,
+                                     Duration timeout) = 0;
 };
 
 }  // namespace pghalo::pg

@@ -1,0 +1,155 @@
+// LocalPostgres::check_rewind: the divergence check of spec 2.12, asked over a replication
+// connection to the leader (IDENTIFY_SYSTEM, TIMELINE_HISTORY) and answered by decide_rewind().
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "pg/conninfo.h"
+#include "pg/local_postgres.h"
+#include "pg/rewind_decision.h"
+
+namespace pghalo::pg {
+namespace {
+
+constexpr Duration kLeaderQueryTimeout = std::chrono::seconds(5);
+
+// TIMELINE_HISTORY's content column is bytea on some versions ("\x..." in text format).
+std::string history_content(const std::string& value) {
+  if (value.rfind("\\x", 0) != 0) return value;
+  std::string out;
+  for (std::size_t i = 2; i + 1 < value.size(); i += 2) {
+    out += static_cast<char>(std::stoi(value.substr(i, 2), nullptr, 16));
+  }
+  return out;
+}
+
+Duration left_until(const Clock& clock, MonoTime deadline) {
+  auto left = std::chrono::duration_cast<Duration>(deadline - clock.now());
+  return std::max(left, Duration(1));
+}
+
+Error leader_unavailable(const SourceServer& leader, const std::string& why) {
+  return make_error(ErrorCode::kUnavailable, "cannot check against the leader " + leader.host +
+                                                 ":" + std::to_string(leader.port) + ": " + why);
+}
+
+}  // namespace
+
+Result<std::optional<model::Lsn>> LocalPostgres::checkpoint_end(const model::ControlData& control) {
+  // pg_waldump exits 1 after the expected "invalid record length" error: read its output anyway,
+  // so this bypasses run_tool()'s exit-code check.
+  process::ProcessSpec spec;
+  spec.argv = {program("pg_waldump"), "-p", settings_.data_dir + "/pg_wal", "-t",
+               std::to_string(control.checkpoint_timeline.value), "-s",
+               format_lsn(control.checkpoint_lsn.value), "-n", "2"};
+  spec.env = {{"LC_ALL", "C"}, {"LANG", "C"}};
+  spec.timeout = std::chrono::seconds(10);
+  spec.working_dir = "/";
+  auto result = runner_.run(spec);
+  if (!result.ok()) return result.error();
+  return parse_checkpoint_end(result->output, control.checkpoint_lsn);
+}
+
+Result<RewindCheck> LocalPostgres::compare_with_leader(const SourceServer& leader,
+                                                       const model::ControlData& control,
+                                                       MonoTime deadline) {
+  // Local position: a running replica reports what it replayed; a stopped server its control file.
+  model::PgObservation now = observe();
+  LocalPosition local;
+  if (now.running()) {
+    if (!now.accepting_connections) {
+      return make_error(ErrorCode::kUnavailable, "local postgres does not answer: " + now.query_error);
+    }
+    if (!now.in_recovery) {
+      return make_error(ErrorCode::kFailedPrecondition,
+                        "local postgres runs as a primary: stop or demote it before the check");
+    }
+    model::TimelineId tl = now.wal_receiver && now.wal_receiver->received_timeline.value > 0
+                               ? now.wal_receiver->received_timeline
+                               : now.timeline;
+    local = LocalPosition{tl, now.replayed_lsn, true};
+  } else {
+    auto position = local_position_from_control(control);
+    if (!position.ok()) return position.error();
+    local = *position;
+  }
+
+  // The leader must be a primary: a timeline history only means something there.
+  auto keywords = connection_keywords(
+      leader, {{"options", "-c statement_timeout=" + std::to_string(kLeaderQueryTimeout.count())},
+               {"fallback_application_name", "pghalo"},
+               {"target_session_attrs", "read-write"}});
+  auto session = PgSession::connect(keywords, std::min(left_until(clock_, deadline), kLeaderQueryTimeout));
+  if (!session.ok()) return leader_unavailable(leader, session.error().message);
+  auto recovery = (*session)->query("SELECT pg_catalog.pg_is_in_recovery() AS r",
+                                    std::min(left_until(clock_, deadline), kLeaderQueryTimeout));
+  if (!recovery.ok()) return leader_unavailable(leader, recovery.error().message);
+  if ((*recovery)[0].get(0, "r") != std::optional<std::string>("f")) {
+    return leader_unavailable(leader, "it is still in recovery");
+  }
+
+  SourceServer replication_source = leader;
+  if (!settings_.replication_user.empty()) {
+    replication_source.user = settings_.replication_user;
+    replication_source.password = settings_.replication_password;
+    replication_source.options = settings_.replication_options;
+  }
+  replication_source.options["replication"] = "true";
+  auto repl = PgSession::connect(connection_keywords(replication_source, {}),
+                                 std::min(left_until(clock_, deadline), kLeaderQueryTimeout));
+  if (!repl.ok()) return leader_unavailable(leader, "replication connection: " + repl.error().message);
+  auto identify = (*repl)->query("IDENTIFY_SYSTEM", left_until(clock_, deadline));
+  if (!identify.ok()) return leader_unavailable(leader, "IDENTIFY_SYSTEM: " + identify.error().message);
+  auto leader_tl = parse_int64((*identify)[0].get(0, "timeline").value_or(""));
+  if (!leader_tl) return make_error(ErrorCode::kInternal, "IDENTIFY_SYSTEM returned no timeline");
+  std::vector<TimelineSwitch> history;
+  if (*leader_tl > 1 && *leader_tl != local.timeline.value) {
+    auto answer = (*repl)->query("TIMELINE_HISTORY " + std::to_string(*leader_tl),
+                                 left_until(clock_, deadline));
+    if (!answer.ok()) return leader_unavailable(leader, "TIMELINE_HISTORY: " + answer.error().message);
+    auto parsed = parse_timeline_history(history_content((*answer)[0].get(0, "content").value_or("")));
+    if (!parsed.ok()) return parsed.error();
+    history = std::move(*parsed);
+  }
+  auto verdict = decide_rewind(local, model::TimelineId(*leader_tl), history, [&]() {
+    auto end = checkpoint_end(control);
+    return end.ok() ? *end : std::nullopt;
+  });
+  return RewindCheck{verdict.needed ? RewindNeed::kNeeded : RewindNeed::kNotNeeded, verdict.detail};
+}
+
+Result<RewindCheck> LocalPostgres::check_rewind(const SourceServer& leader, Duration timeout) {
+  MonoTime deadline = clock_.now() + timeout;
+  if (data_dir_state(settings_.data_dir) != model::DataDirState::kValid) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "no valid data directory at " + settings_.data_dir + " to compare");
+  }
+  auto control = read_controldata();
+  if (!control.ok()) return control.error();
+  // A crashed, stopped server does not know where its history ends until WAL is replayed.
+  bool stopped = !live_postmaster();
+  if (stopped && !control->cleanly_shut_down() && control->cluster_state != "in archive recovery") {
+    PGHALO_TRY(crash_recovery(left_until(clock_, deadline)));
+    control = read_controldata();
+    if (!control.ok()) return control.error();
+  }
+  auto check = compare_with_leader(leader, *control, deadline);
+  if (!check.ok()) return check.error();
+  if (check->need == RewindNeed::kNeeded) {
+    if (!control->rewind_capable()) {
+      check->need = RewindNeed::kImpossible;
+      check->detail += "; pg_rewind needs wal_log_hints=on or data checksums, and this cluster "
+                       "has neither";
+    } else if (::access(program("pg_rewind").c_str(), X_OK) != 0 && !settings_.bin_dir.empty()) {
+      check->need = RewindNeed::kImpossible;
+      check->detail += "; " + program("pg_rewind") + " is missing";
+    }
+  }
+  log::info("rewind_check", check->detail,
+            {{"need", check->need == RewindNeed::kNeeded      ? "needed"
+                      : check->need == RewindNeed::kImpossible ? "impossible"
+                                                               : "not_needed"}});
+  return check;
+}
+
+}  // namespace pghalo::pg
