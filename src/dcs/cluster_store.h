@@ -4,8 +4,9 @@
 //
 // Conventions: every call is bounded by the configured retry_timeout. Result<bool> operations
 // return false when a compare failed (someone else holds the lock, a revision moved); an error
-// means etcd could not answer and the outcome is known to be "not applied" (lost replies are
-// resolved inside the store by reading back).
+// means etcd could not answer. Lost replies are resolved inside the store by reading back, so
+// kUnavailable means "not applied"; kTimeout means the outcome is still unknown because the
+// read-back failed too (the next read_cluster() shows the truth).
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -148,23 +149,29 @@ TEST_F(EtcdTlsIntegration, TheWatchResumesOnAnotherMemberAfterItsMemberDied) {
   watcher.stop();
 }
 
-TEST_F(EtcdTlsIntegration, AWrongCaGivesOneClearErrorAndReloadRecovers) {
+TEST_F(EtcdTlsIntegration, AWrongCaGivesOneClearErrorAndReloadRecoversOnceTheFileIsFixed) {
   auto other = testsupport::make_temp_dir();
   ASSERT_TRUE(other.ok());
   ASSERT_TRUE(testsupport::make_certs(*other).ok());
+  std::string configured_ca = *other + "/configured-ca.crt";
+  std::filesystem::copy_file(*other + "/ca.crt", configured_ca);
   GatewayOptions o = options();
-  o.tls.cacert = *other + "/ca.crt";
-  o.use_proxies = true;
-  o.endpoints = {cluster_->host_port(0)};
+  o.tls.cacert = configured_ca;
   GatewayClient client(o, clock_, random_);
-  auto failed = client.range("/x", "", false, seconds(3));
+  // 6 s: enough for a full second per endpoint, so that all three are tried (spec 1.7 split).
+  auto failed = client.range("/x", "", false, seconds(6));
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(failed.error().message, "etcd " + cluster_->client_url(0) +
+  EXPECT_EQ(failed.error().message, "etcd " + cluster_->client_url(0) + ", " + cluster_->client_url(1) + ", " +
+                                        cluster_->client_url(2) +
                                         ": TLS handshake failed: certificate verify failed (unable to get local "
                                         "issuer certificate)");
-  client.reload(good_tls());
-  EXPECT_TRUE(client.range("/x", "", false, seconds(3)).ok());
+  // The operator installs the right CA under the configured path and sends SIGHUP.
+  std::filesystem::copy_file(cluster_->certs_dir() + "/ca.crt", configured_ca,
+                             std::filesystem::copy_options::overwrite_existing);
+  client.reload();
+  auto recovered = client.range("/x", "", false, seconds(3));
+  EXPECT_TRUE(recovered.ok()) << recovered.error().message;
   testsupport::remove_tree(*other);
 }
 

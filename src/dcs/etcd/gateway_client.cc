@@ -27,6 +27,25 @@ Duration left_until(const Clock& clock, MonoTime end) {
   return std::max(left, Duration(0));
 }
 
+// "etcd https://a, https://b: <reason>": one sentence per distinct reason, naming every
+// endpoint that failed that way (a wrong CA fails the same way on every member).
+std::string describe_failures(const std::vector<std::pair<std::string, std::string>>& failures) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_reason;
+  for (const auto& [url, message] : failures) {
+    std::string prefix = "etcd " + url + ": ";
+    std::string reason = message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
+    auto it = std::find_if(by_reason.begin(), by_reason.end(), [&](const auto& r) { return r.first == reason; });
+    if (it == by_reason.end()) {
+      by_reason.push_back({reason, {url}});
+    } else if (std::find(it->second.begin(), it->second.end(), url) == it->second.end()) {
+      it->second.push_back(url);
+    }
+  }
+  std::vector<std::string> sentences;
+  for (const auto& [reason, urls] : by_reason) sentences.push_back("etcd " + join(urls, ", ") + ": " + reason);
+  return join(sentences, "; ");
+}
+
 Error server_failure(const std::string& url, const gateway::ServerError& server) {
   std::string text = "etcd " + url + ": " + server.message;
   switch (server.grpc_code) {
@@ -239,7 +258,7 @@ Result<nlohmann::json> GatewayClient::call(const std::string& method, const std:
                                            Safety safety) {
   MonoTime end = clock_.now() + timeout;
   maybe_discover(timeout, false);
-  std::vector<std::string> failures;
+  std::vector<std::pair<std::string, std::string>> failures;  // (endpoint, message)
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<Attempt> attempts;
     {
@@ -266,7 +285,7 @@ Result<nlohmann::json> GatewayClient::call(const std::string& method, const std:
         endpoints_.failed(attempt.url);
       }
       const std::string& message = result.error().message;
-      if (std::find(failures.begin(), failures.end(), message) == failures.end()) failures.push_back(message);
+      failures.emplace_back(attempt.url, message);
       if (message.find("TLS handshake failed") != std::string::npos) given_up.insert(attempt.url);
     }
     std::vector<std::string> before = endpoints();
@@ -274,8 +293,8 @@ Result<nlohmann::json> GatewayClient::call(const std::string& method, const std:
     maybe_discover(left_until(clock_, end), true);  // every known endpoint failed
     if (endpoints() == before) break;
   }
-  if (failures.empty()) failures.push_back("etcd: no time left for " + method);
-  return make_error(ErrorCode::kUnavailable, join(failures, "; "));
+  if (failures.empty()) return make_error(ErrorCode::kUnavailable, "etcd: no time left for " + method);
+  return make_error(ErrorCode::kUnavailable, describe_failures(failures));
 }
 
 void GatewayClient::maybe_discover(Duration budget, bool force) {
