@@ -1,0 +1,173 @@
+// The life of a two-node cluster on real PostgreSQL 15: bootstrap, clone, stream, fail over,
+// diverge, rewind and follow again. Runs as the postgres OS user (see pg_test_cluster.h).
+#include <gtest/gtest.h>
+
+#include "common/strings.h"
+#include "model/slot_name.h"
+#include "pg/local_postgres.h"
+#include "pg/pg_test_cluster.h"
+
+namespace pghalo::pg {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::query;
+using testing::wait_until;
+
+class TwoNodeCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string skip = testing::prepare_process();
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    root_ = std::make_unique<testing::TestRoot>();
+    ASSERT_FALSE(root_->path().empty()) << "cannot create a test root under /tmp";
+    auto ports = testing::free_ports(2);
+    ASSERT_EQ(ports.size(), 2u) << "no free ports in 16100-16199";
+    a_settings_ = root_->node("node-a", ports[0]);
+    b_settings_ = root_->node("node-b", ports[1]);
+    a_ = std::make_unique<LocalPostgres>(a_settings_, runner_, clock_);
+    b_ = std::make_unique<LocalPostgres>(b_settings_, runner_, clock_);
+  }
+  void TearDown() override {
+    a_.reset();
+    b_.reset();
+    root_.reset();  // stops the postmasters and removes the directories
+  }
+
+  ManagedFiles primary_files() const {
+    ManagedFiles files;
+    files.parameters = testing::test_parameters();
+    files.pg_hba = testing::test_pg_hba();
+    return files;
+  }
+
+  ManagedFiles standby_files(const LocalPostgresSettings& upstream, const std::string& me) const {
+    ManagedFiles files = primary_files();
+    RecoverySettings recovery;
+    recovery.upstream = testing::source_of(upstream, "replicator", testing::kReplicationPassword);
+    recovery.application_name = me;
+    recovery.primary_slot_name = model::slot_name_for_member(me);
+    files.recovery = recovery;
+    return files;
+  }
+
+  SourceServer superuser_of(const LocalPostgresSettings& node) const {
+    return testing::source_of(node, "postgres", testing::kSuperuserPassword);
+  }
+
+  static std::string single_value(const LocalPostgresSettings& node, const std::string& sql) {
+    auto result = query(node, sql);
+    if (!result.ok()) return "error: " + result.error().message;
+    return result->get(0, result->columns.empty() ? "" : result->columns[0]).value_or("NULL");
+  }
+
+  static bool streams(LocalPostgres& node) {
+    auto obs = node.observe();
+    return obs.is_replica() && obs.streaming();
+  }
+
+  process::PosixProcessRunner runner_;
+  SystemClock clock_;
+  std::unique_ptr<testing::TestRoot> root_;
+  LocalPostgresSettings a_settings_, b_settings_;
+  std::unique_ptr<LocalPostgres> a_, b_;
+};
+
+TEST_F(TwoNodeCluster, BootstrapsClonesFailsOverRewindsAndFollowsAgain) {
+  // Bootstrap node-a as the seed does, with a superuser password.
+  ASSERT_TRUE(a_->observe().data_dir == model::DataDirState::kEmpty);
+  Status made = a_->initdb(testing::bootstrap_spec(), 120s);
+  ASSERT_TRUE(made.ok()) << made.error().to_string();
+  Status written = a_->write_files(primary_files());
+  ASSERT_TRUE(written.ok()) << written.error().to_string();
+  Status started = a_->start(60s);
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+
+  auto primary = a_->observe();
+  ASSERT_TRUE(primary.is_primary()) << primary.query_error;
+  EXPECT_EQ(primary.data_dir, model::DataDirState::kValid);
+  EXPECT_TRUE(primary.running());
+  EXPECT_EQ(primary.timeline.value, 1);
+  EXPECT_GT(primary.wal_position.value, 0u);
+  EXPECT_GE(primary.server_version, 150000);
+  ASSERT_TRUE(primary.control.has_value());
+  EXPECT_TRUE(primary.control->data_checksums);
+  EXPECT_EQ(primary.control->system_identifier.size(), 19u);
+  EXPECT_FALSE(primary.postmaster_start_time.empty());
+
+  ASSERT_TRUE(a_->execute("CREATE USER replicator WITH REPLICATION PASSWORD '" +
+                              std::string(testing::kReplicationPassword) + "'",
+                          10s)
+                  .ok());
+  ASSERT_TRUE(a_->sync_physical_slots({"node_b"}, 10s).ok());
+
+  // Clone node-b and let it stream from node-a through its slot.
+  Status cloned = b_->basebackup(
+      testing::source_of(a_settings_, "replicator", testing::kReplicationPassword), 120s);
+  ASSERT_TRUE(cloned.ok()) << cloned.error().to_string();
+  ASSERT_TRUE(b_->write_files(standby_files(a_settings_, "node-b")).ok());
+  started = b_->start(60s);
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  ASSERT_TRUE(wait_until([&] { return streams(*b_); }, 30s)) << b_->observe().query_error;
+  auto replica = b_->observe();
+  EXPECT_EQ(replica.wal_receiver->slot_name, "node_b");
+  EXPECT_EQ(replica.control->system_identifier, primary.control->system_identifier);
+
+  // Writes on the primary reach the replica; the primary sees its walsender.
+  ASSERT_TRUE(a_->execute("CREATE TABLE t(i int); INSERT INTO t VALUES (1)", 10s).ok());
+  std::uint64_t target = a_->observe().wal_position.value;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto obs = b_->observe();
+        return obs.received_lsn.value >= target && obs.replayed_lsn.value >= target;
+      },
+      20s));
+  auto with_replica = a_->observe();
+  ASSERT_EQ(with_replica.replication.size(), 1u);
+  EXPECT_EQ(with_replica.replication[0].application_name, "node-b");
+  EXPECT_EQ(with_replica.replication[0].usename, "replicator");
+
+  // Fail over: stop node-a, promote node-b onto timeline 2 and write there.
+  ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
+  EXPECT_FALSE(a_->observe().running());
+  EXPECT_TRUE(a_->stop(StopMode::kFast, 30s).ok()) << "stopping a stopped server succeeds";
+  Status promoted = b_->promote(30s);
+  ASSERT_TRUE(promoted.ok()) << promoted.error().to_string();
+  ASSERT_TRUE(wait_until([&] { return b_->observe().is_primary(); }, 20s));
+  EXPECT_EQ(b_->observe().timeline.value, 2);
+  ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (2)", 10s).ok());
+  ASSERT_TRUE(b_->checkpoint(30s).ok());
+
+  // node-a comes back alone as a primary and writes a row nobody else has.
+  ASSERT_TRUE(a_->write_files(primary_files()).ok());
+  ASSERT_TRUE(a_->start(60s).ok());
+  ASSERT_TRUE(a_->execute("INSERT INTO t VALUES (99)", 10s).ok());
+  ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
+
+  auto check = a_->check_rewind(superuser_of(b_settings_), 60s);
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_EQ(check->need, RewindNeed::kNeeded) << check->detail;
+
+  // Rewind node-a and make it a standby of node-b.
+  ASSERT_TRUE(b_->sync_physical_slots({"node_a"}, 10s).ok());
+  Status rewound = a_->rewind(superuser_of(b_settings_), 120s);
+  ASSERT_TRUE(rewound.ok()) << rewound.error().to_string();
+  ASSERT_TRUE(a_->write_files(standby_files(b_settings_, "node-a")).ok());
+  started = a_->start(60s);
+  ASSERT_TRUE(started.ok()) << started.error().to_string();
+  ASSERT_TRUE(wait_until([&] { return streams(*a_); }, 30s)) << a_->observe().query_error;
+  EXPECT_EQ(a_->observe().timeline.value, 2);
+  ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (3)", 10s).ok());
+  EXPECT_TRUE(wait_until([&] { return single_value(a_settings_, "SELECT count(*) FROM t") == "3"; },
+                         20s));
+  EXPECT_EQ(single_value(a_settings_, "SELECT count(*) FROM t WHERE i = 2"), "1");
+  EXPECT_EQ(single_value(a_settings_, "SELECT count(*) FROM t WHERE i = 99"), "0");
+
+  // Following on the leader's timeline needs no rewind.
+  check = a_->check_rewind(superuser_of(b_settings_), 30s);
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_EQ(check->need, RewindNeed::kNotNeeded) << check->detail;
+}
+
+}  // namespace
+}  // namespace pghalo::pg
