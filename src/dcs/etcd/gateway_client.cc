@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "dcs/etcd/gateway_json.h"
+#include "dcs/etcd/tls_diagnosis.h"
 
 namespace pghalo::dcs::etcd {
 namespace {
@@ -163,8 +164,12 @@ Result<nlohmann::json> GatewayClient::post(const std::string& url, const std::st
   std::string origin = url.substr(0, url.find('/', url.find("://") + 3));
   if (outcome.error) {
     bool maybe_sent = outcome.error->kind == TransportError::Kind::kMaybeSent;
-    return make_error(maybe_sent ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
-                      "etcd " + origin + ": " + outcome.error->message);
+    std::string message = "etcd " + origin + ": " + outcome.error->message;
+    if (outcome.error->kind == TransportError::Kind::kTls && message.find("sent alert") != std::string::npos) {
+      // The alert does not say what etcd disliked; our own certificate may.
+      if (auto why = diagnose_client_certificate(tls, clock_.wall_now()); !why.empty()) message += "; " + why;
+    }
+    return make_error(maybe_sent ? ErrorCode::kTimeout : ErrorCode::kUnavailable, message);
   }
   auto parsed = gateway::parse_body(outcome.response->body);
   if (!parsed.ok()) {
