@@ -64,7 +64,7 @@ struct MemberDocument {
   std::string role;     // "master" (BASE vocabulary) or "primary" (4.x)
   std::string version;  // Patroni version whose behaviour pghalo implements, e.g. "3.0.2"
   std::optional<std::string> proxy_url;
-  bool checkpoint_after_promote_pending = false;  // written as "checkpoint_after_promote":false
+  bool checkpoint_after_promote_pending = false;   // written as "checkpoint_after_promote":false
   nlohmann::json tags = nlohmann::json::object();  // omitted when empty
   bool pending_restart = false;
   std::optional<std::uint64_t> xlog_location;

@@ -56,9 +56,11 @@ struct Decoder {
       state.initialize = kv.value;
     } else if (key == kConfigKey) {
       state.config_revision = kv.mod_revision;
-      decode(kv, decode_config(kv.value), [&](nlohmann::json config) { state.config = std::move(config); });
+      decode(kv, decode_config(kv.value),
+             [&](nlohmann::json config) { state.config = std::move(config); });
     } else if (key == kHistoryKey) {
-      decode(kv, decode_history(kv.value), [&](auto history) { state.history = std::move(history); });
+      decode(kv, decode_history(kv.value),
+             [&](auto history) { state.history = std::move(history); });
     } else if (key == kStatusKey) {
       decode(kv, decode_status(kv.value), [&](model::ClusterStatus status) {
         state.status = std::move(status);
@@ -74,7 +76,8 @@ struct Decoder {
         state.sync = std::move(sync);
       });
     } else if (key == kFailsafeKey) {
-      decode(kv, decode_failsafe(kv.value), [&](auto failsafe) { state.failsafe = std::move(failsafe); });
+      decode(kv, decode_failsafe(kv.value),
+             [&](auto failsafe) { state.failsafe = std::move(failsafe); });
     } else if (auto name = member_name_of(key)) {
       member(kv, *name);
     }

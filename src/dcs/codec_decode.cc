@@ -11,10 +11,12 @@
 namespace pghalo::dcs {
 namespace {
 
-using nlohmann::json;
 using model::MemberName;
+using nlohmann::json;
 
-Error invalid(std::string message) { return make_error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error invalid(std::string message) {
+  return make_error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 Result<json> parse_json(std::string_view text) {
   try {
@@ -29,7 +31,8 @@ Result<json> parse_json(std::string_view text) {
 Result<json> parse_object(std::string_view text) {
   auto parsed = parse_json(text);
   if (!parsed.ok()) return parsed.error();
-  if (!parsed->is_object()) return invalid(std::string("expected a JSON object, got ") + parsed->type_name());
+  if (!parsed->is_object())
+    return invalid(std::string("expected a JSON object, got ") + parsed->type_name());
   return parsed;
 }
 
@@ -37,7 +40,8 @@ bool is_whole_number(const json& v) { return v.is_number_integer() || v.is_numbe
 
 std::optional<std::uint64_t> as_unsigned(const json& v) {
   if (v.is_number_unsigned()) return v.get<std::uint64_t>();
-  if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+  if (v.is_number_integer() && v.get<std::int64_t>() >= 0)
+    return static_cast<std::uint64_t>(v.get<std::int64_t>());
   return std::nullopt;
 }
 
@@ -50,7 +54,8 @@ Status read_string(const json& object, const char* field, std::string& out) {
   return ok_status();
 }
 
-Status read_optional_string(const json& object, const char* field, std::optional<std::string>& out) {
+Status read_optional_string(const json& object, const char* field,
+                            std::optional<std::string>& out) {
   std::string text;
   PGHALO_TRY(read_string(object, field, text));
   if (object.contains(field) && !object.at(field).is_null()) out = text;
@@ -115,7 +120,8 @@ Status fill_member(const json& object, model::Member& member) {
   PGHALO_TRY(read_bool(object, "pause", flag));
   member.pause = flag.value_or(false);
   PGHALO_TRY(read_bool(object, "checkpoint_after_promote", member.checkpoint_after_promote));
-  if (auto it = object.find("scheduled_restart"); it != object.end()) member.scheduled_restart = *it;
+  if (auto it = object.find("scheduled_restart"); it != object.end())
+    member.scheduled_restart = *it;
   member.role = model::parse_role(member.role_text);
   member.raw = object;
   return ok_status();
@@ -154,8 +160,8 @@ std::optional<std::chrono::minutes> parse_zone(std::string_view zone) {
 std::optional<WallTime> parse_iso8601_with_zone(std::string_view text) {
   text = trim(text);
   // YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]<zone>
-  if (text.size() < 17 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':') {
+  if (text.size() < 17 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':') {
     return std::nullopt;
   }
   auto year = parse_int64(text.substr(0, 4));
@@ -169,13 +175,15 @@ std::optional<WallTime> parse_iso8601_with_zone(std::string_view text) {
     pos += 3;
     if (pos < text.size() && text[pos] == '.') {
       std::size_t digits = 0;
-      for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])); ++pos, ++digits) {
+      for (++pos; pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]));
+           ++pos, ++digits) {
         if (digits < 6) micros = micros * 10 + (text[pos] - '0');
       }
       for (; digits < 6; ++digits) micros *= 10;
     }
   }
-  if (!ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (!ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 60) {
     return std::nullopt;
   }
   auto zone = parse_zone(text.substr(pos));
@@ -184,8 +192,9 @@ std::optional<WallTime> parse_iso8601_with_zone(std::string_view text) {
                                    std::chrono::month(static_cast<unsigned>(month)),
                                    std::chrono::day(static_cast<unsigned>(day))};
   if (!date.ok()) return std::nullopt;
-  auto local = std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-               std::chrono::seconds(second) + std::chrono::microseconds(micros);
+  auto local = std::chrono::sys_days(date) + std::chrono::hours(hour) +
+               std::chrono::minutes(minute) + std::chrono::seconds(second) +
+               std::chrono::microseconds(micros);
   return std::chrono::time_point_cast<WallTime::duration>(local - *zone);
 }
 
@@ -211,7 +220,8 @@ Result<std::vector<model::HistoryEntry>> decode_history(std::string_view value) 
       return invalid(where + "expected an array of 3 to 5 elements");
     }
     auto lsn = as_unsigned(line[1]);
-    if (!is_whole_number(line[0]) || !lsn) return invalid(where + "timeline and LSN must be integers");
+    if (!is_whole_number(line[0]) || !lsn)
+      return invalid(where + "timeline and LSN must be integers");
     model::HistoryEntry entry;
     entry.timeline = model::TimelineId(line[0].get<std::int64_t>());
     entry.switch_lsn = model::Lsn(*lsn);
@@ -253,7 +263,8 @@ Result<model::FailoverRequest> decode_failover(std::string_view value) {
     // Legacy "leader:candidate" text.
     auto colon = text.find(':');
     auto leader = trim(text.substr(0, colon));
-    auto candidate = colon == std::string_view::npos ? std::string_view() : trim(text.substr(colon + 1));
+    auto candidate =
+        colon == std::string_view::npos ? std::string_view() : trim(text.substr(colon + 1));
     if (!leader.empty()) request.leader = MemberName(std::string(leader));
     if (!candidate.empty()) request.candidate = MemberName(std::string(candidate));
     return request;

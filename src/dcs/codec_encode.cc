@@ -11,11 +11,20 @@ using nlohmann::json;
 using nlohmann::ordered_json;
 
 const std::vector<std::string>& member_order() {
-  static const std::vector<std::string> order = {
-      "conn_url",        "api_url",      "state",           "role",
-      "version",         "proxy_url",    "checkpoint_after_promote",
-      "tags",            "pending_restart", "xlog_location", "replication_state",
-      "timeline",        "scheduled_restart", "pause"};
+  static const std::vector<std::string> order = {"conn_url",
+                                                 "api_url",
+                                                 "state",
+                                                 "role",
+                                                 "version",
+                                                 "proxy_url",
+                                                 "checkpoint_after_promote",
+                                                 "tags",
+                                                 "pending_restart",
+                                                 "xlog_location",
+                                                 "replication_state",
+                                                 "timeline",
+                                                 "scheduled_restart",
+                                                 "pause"};
   return order;
 }
 
@@ -33,7 +42,8 @@ std::string encode_ordered(const json& value, const std::vector<std::string>& or
   if (!value.is_object()) return dump_compact(value);
   ordered_json out = ordered_json::object();
   for (const auto& field : order) {
-    if (auto it = value.find(field); it != value.end()) out[field] = ordered_json::parse(it->dump());
+    if (auto it = value.find(field); it != value.end())
+      out[field] = ordered_json::parse(it->dump());
   }
   for (const auto& [field, item] : value.items()) {
     if (!out.contains(field)) out[field] = ordered_json::parse(item.dump());
@@ -55,14 +65,17 @@ ordered_json MemberDocument::to_json() const {
   if (xlog_location) out["xlog_location"] = *xlog_location;
   if (replication_state) out["replication_state"] = *replication_state;
   if (timeline) out["timeline"] = *timeline;
-  if (!scheduled_restart.is_null()) out["scheduled_restart"] = ordered_json::parse(scheduled_restart.dump());
+  if (!scheduled_restart.is_null())
+    out["scheduled_restart"] = ordered_json::parse(scheduled_restart.dump());
   if (pause) out["pause"] = true;
   return out;
 }
 
 std::string encode_member(const MemberDocument& member) { return dump_compact(member.to_json()); }
 
-std::string encode_member_json(const json& member) { return encode_ordered(member, member_order()); }
+std::string encode_member_json(const json& member) {
+  return encode_ordered(member, member_order());
+}
 
 std::string encode_history(const std::vector<model::HistoryEntry>& history) {
   ordered_json out = ordered_json::array();

@@ -12,21 +12,29 @@ namespace {
 
 using model::MemberName;
 
-// The keys Patroni 3.0.2 left in etcd after a failover (shared/spec/patroni-fixtures/after-failover).
+// The keys Patroni 3.0.2 left in etcd after a failover
+// (shared/spec/patroni-fixtures/after-failover).
 std::vector<RawKv> after_failover() {
   return {
-      {"config", R"({"ttl":30,"loop_wait":10,"retry_timeout":10,"maximum_lag_on_failover":1048576,"postgresql":{"use_pg_rewind":true,"use_slots":true,"parameters":{"wal_level":"replica","hot_standby":"on","wal_log_hints":"on","max_wal_senders":10,"max_replication_slots":10,"wal_keep_size":"128MB"}}})",
+      {"config",
+       R"({"ttl":30,"loop_wait":10,"retry_timeout":10,"maximum_lag_on_failover":1048576,"postgresql":{"use_pg_rewind":true,"use_slots":true,"parameters":{"wal_level":"replica","hot_standby":"on","wal_log_hints":"on","max_wal_senders":10,"max_replication_slots":10,"wal_keep_size":"128MB"}}})",
        model::Revision(11), model::Revision(11), model::LeaseId(0)},
       {"failover", "{}", model::Revision(30), model::Revision(41), model::LeaseId(0)},
-      {"history", R"([[1,67285240,"no recovery target specified","2026-11-26T20:46:07.099387+00:00","node2"],[2,67319944,"no recovery target specified","2026-11-26T20:46:48.587387+00:00","node3"]])",
+      {"history",
+       R"([[1,67285240,"no recovery target specified","2026-11-26T20:46:07.099387+00:00","node2"],[2,67319944,"no recovery target specified","2026-11-26T20:46:48.587387+00:00","node3"]])",
        model::Revision(46), model::Revision(61), model::LeaseId(0)},
-      {"initialize", "7712584199298505757", model::Revision(4), model::Revision(10), model::LeaseId(0)},
-      {"leader", "node3", model::Revision(57), model::Revision(57), model::LeaseId(0x20f4a2199b5e0706)},
-      {"members/node1", R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","xlog_location":67357592,"timeline":3})",
+      {"initialize", "7712584199298505757", model::Revision(4), model::Revision(10),
+       model::LeaseId(0)},
+      {"leader", "node3", model::Revision(57), model::Revision(57),
+       model::LeaseId(0x20f4a2199b5e0706)},
+      {"members/node1",
+       R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","xlog_location":67357592,"timeline":3})",
        model::Revision(20), model::Revision(66), model::LeaseId(0x1838a2199b5e0b07)},
-      {"members/node3", R"({"conn_url":"postgres://127.0.0.1:5434/postgres","api_url":"http://127.0.0.1:8010/patroni","state":"running","role":"master","version":"3.0.2","xlog_location":67357592,"timeline":3})",
+      {"members/node3",
+       R"({"conn_url":"postgres://127.0.0.1:5434/postgres","api_url":"http://127.0.0.1:8010/patroni","state":"running","role":"master","version":"3.0.2","xlog_location":67357592,"timeline":3})",
        model::Revision(21), model::Revision(67), model::LeaseId(0x20f4a2199b5e0706)},
-      {"status", R"({"optime":67357592})", model::Revision(12), model::Revision(65), model::LeaseId(0)},
+      {"status", R"({"optime":67357592})", model::Revision(12), model::Revision(65),
+       model::LeaseId(0)},
   };
 }
 
@@ -122,14 +130,17 @@ INSTANTIATE_TEST_SUITE_P(
         CorruptCase{"members/node2", "[1,2]", "members/node2: expected a JSON object, got array"},
         CorruptCase{"members/node2", R"({"xlog_location":"12"})",
                     "members/node2: xlog_location is not a non-negative integer"},
-        CorruptCase{"members/node2", R"({"timeline":1.5})", "members/node2: timeline is not an integer"},
+        CorruptCase{"members/node2", R"({"timeline":1.5})",
+                    "members/node2: timeline is not an integer"},
         CorruptCase{"members/node2", R"({"api_url":7})", "members/node2: api_url is not a string"},
         CorruptCase{"members/node2", R"({"tags":"x"})", "members/node2: tags is not an object"},
         CorruptCase{"config", "{", "config: invalid JSON at byte 2"},
         CorruptCase{"config", "", "config: invalid JSON at byte 1"},
         CorruptCase{"history", R"({"a":1})", "history: expected a JSON array"},
-        CorruptCase{"history", R"([[1,2]])", "history: entry 0: expected an array of 3 to 5 elements"},
-        CorruptCase{"history", R"([["1",2,"x"]])", "history: entry 0: timeline and LSN must be integers"},
+        CorruptCase{"history", R"([[1,2]])",
+                    "history: entry 0: expected an array of 3 to 5 elements"},
+        CorruptCase{"history", R"([["1",2,"x"]])",
+                    "history: entry 0: timeline and LSN must be integers"},
         CorruptCase{"sync", "[]", "sync: expected a JSON object, got array"},
         CorruptCase{"sync", R"({"leader":"a","sync_standby":5})",
                     "sync: sync_standby is neither a string nor null"},
@@ -154,8 +165,9 @@ TEST(DecodeCluster, IgnoresKeysDeeperThanMembersAndUnknownKeys) {
 TEST(DecodeCluster, FallsBackToLegacyOptimeOnlyWhenStatusIsAbsent) {
   auto legacy = decode_cluster({{"optime/leader", "1234", {}, {}, {}}}, model::Revision(1));
   EXPECT_EQ(legacy.status.optime, model::Lsn(1234));
-  auto both = decode_cluster({{"optime/leader", "1234", {}, {}, {}}, {"status", R"({"optime":99})", {}, {}, {}}},
-                             model::Revision(1));
+  auto both = decode_cluster(
+      {{"optime/leader", "1234", {}, {}, {}}, {"status", R"({"optime":99})", {}, {}, {}}},
+      model::Revision(1));
   EXPECT_EQ(both.status.optime, model::Lsn(99));
 }
 
@@ -166,20 +178,23 @@ TEST(DecodeCluster, KeepsAnEmptyInitializeWhileBootstrapping) {
 }
 
 TEST(DecodeCluster, ListsAnUnparsableScheduleButKeepsTheRequest) {
-  auto state = decode_cluster({{"failover", R"({"leader":"a","scheduled_at":"tomorrow"})", {}, model::Revision(8), {}}},
-                              model::Revision(9));
+  auto state = decode_cluster(
+      {{"failover", R"({"leader":"a","scheduled_at":"tomorrow"})", {}, model::Revision(8), {}}},
+      model::Revision(9));
   ASSERT_TRUE(state.failover);
   EXPECT_EQ(state.failover->leader, MemberName("a"));
   EXPECT_FALSE(state.failover->scheduled_at);
   EXPECT_EQ(state.failover->scheduled_text, "tomorrow");
   EXPECT_EQ(state.failover->mod_revision, model::Revision(8));
   ASSERT_EQ(state.problems.size(), 1u);
-  EXPECT_EQ(state.problems[0], "failover: scheduled_at 'tomorrow' is not an ISO 8601 time with a timezone");
+  EXPECT_EQ(state.problems[0],
+            "failover: scheduled_at 'tomorrow' is not an ISO 8601 time with a timezone");
 }
 
 TEST(DecodeMember, ReadsTheLegacyConnectionStringForm) {
   auto member = decode_member(MemberName("old"),
-                              "postgres://replicator:secret@10.0.0.1:5432/postgres?application_name=http://10.0.0.1:8008/patroni");
+                              "postgres://replicator:secret@10.0.0.1:5432/"
+                              "postgres?application_name=http://10.0.0.1:8008/patroni");
   ASSERT_TRUE(member.ok());
   EXPECT_EQ(member->conn_url, "postgres://replicator:secret@10.0.0.1:5432/postgres");
   EXPECT_EQ(member->api_url, "http://10.0.0.1:8008/patroni");
@@ -212,7 +227,8 @@ TEST(DecodeMember, AcceptsAnyWhitespaceAsPatronictlEditConfigWrites) {
 }
 
 TEST(DecodeHistory, AcceptsThreeToFiveElementsPerLine) {
-  auto history = decode_history(R"([[1,100,"no recovery target specified"],[2,200,"r","2023-05-02T10:11:12+00:00"],[3,300,"r","t","n"]])");
+  auto history = decode_history(
+      R"([[1,100,"no recovery target specified"],[2,200,"r","2023-05-02T10:11:12+00:00"],[3,300,"r","t","n"]])");
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 3u);
   EXPECT_FALSE((*history)[0].timestamp);
@@ -241,20 +257,22 @@ class FailoverForms : public testing::TestWithParam<FailoverCase> {};
 TEST_P(FailoverForms, DecodeToLeaderAndCandidate) {
   auto request = decode_failover(GetParam().value);
   ASSERT_TRUE(request.ok());
-  auto name = [](const std::optional<MemberName>& n) { return n ? std::optional(n->value) : std::nullopt; };
+  auto name = [](const std::optional<MemberName>& n) {
+    return n ? std::optional(n->value) : std::nullopt;
+  };
   EXPECT_EQ(name(request->leader), GetParam().leader);
   EXPECT_EQ(name(request->candidate), GetParam().candidate);
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, FailoverForms,
-                         testing::Values(FailoverCase{"{}", std::nullopt, std::nullopt},
-                                         FailoverCase{"", std::nullopt, std::nullopt},
-                                         FailoverCase{R"({"leader":"a","member":"b"})", "a", "b"},
-                                         FailoverCase{R"({"member":"b"})", std::nullopt, "b"},
-                                         FailoverCase{R"({"leader":"","member":""})", std::nullopt, std::nullopt},
-                                         FailoverCase{"a:b", "a", "b"},
-                                         FailoverCase{" a : ", "a", std::nullopt},
-                                         FailoverCase{":b", std::nullopt, "b"}));
+INSTANTIATE_TEST_SUITE_P(
+    Table, FailoverForms,
+    testing::Values(FailoverCase{"{}", std::nullopt, std::nullopt},
+                    FailoverCase{"", std::nullopt, std::nullopt},
+                    FailoverCase{R"({"leader":"a","member":"b"})", "a", "b"},
+                    FailoverCase{R"({"member":"b"})", std::nullopt, "b"},
+                    FailoverCase{R"({"leader":"","member":""})", std::nullopt, std::nullopt},
+                    FailoverCase{"a:b", "a", "b"}, FailoverCase{" a : ", "a", std::nullopt},
+                    FailoverCase{":b", std::nullopt, "b"}));
 
 TEST(DecodeFailover, ParsesTheScheduleWithItsTimezone) {
   auto request = decode_failover(R"({"leader":"a","scheduled_at":"2023-05-02T12:11:12.5+02:00"})");
@@ -267,8 +285,10 @@ TEST(ParseIso8601, AcceptsPatroniAndRfc3339FormsAndRejectsNaiveTimes) {
   auto utc = parse_iso8601_with_zone("2023-05-02T10:11:12.345678+00:00");
   ASSERT_TRUE(utc);
   EXPECT_EQ(format_iso8601(*utc), "2023-05-02T10:11:12.345678+00:00");
-  EXPECT_EQ(parse_iso8601_with_zone("2023-05-02 10:11Z"), parse_iso8601_with_zone("2023-05-02T10:11:00+00:00"));
-  EXPECT_EQ(parse_iso8601_with_zone("2023-05-02T05:11:00-0500"), parse_iso8601_with_zone("2023-05-02T10:11:00Z"));
+  EXPECT_EQ(parse_iso8601_with_zone("2023-05-02 10:11Z"),
+            parse_iso8601_with_zone("2023-05-02T10:11:00+00:00"));
+  EXPECT_EQ(parse_iso8601_with_zone("2023-05-02T05:11:00-0500"),
+            parse_iso8601_with_zone("2023-05-02T10:11:00Z"));
   EXPECT_FALSE(parse_iso8601_with_zone("2023-05-02T10:11:12"));
   EXPECT_FALSE(parse_iso8601_with_zone("2023-02-30T10:11:12Z"));
   EXPECT_FALSE(parse_iso8601_with_zone("yesterday"));
@@ -297,8 +317,9 @@ TEST(EncodeMember, WritesPatronisFieldOrderCompactly) {
   doc.version = "3.0.2";
   doc.xlog_location = 67357592;
   doc.timeline = 3;
-  EXPECT_EQ(encode_member(doc),
-            R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","xlog_location":67357592,"timeline":3})");
+  EXPECT_EQ(
+      encode_member(doc),
+      R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","xlog_location":67357592,"timeline":3})");
   doc.tags = {{"nofailover", true}};
   doc.checkpoint_after_promote_pending = true;
   doc.pending_restart = true;
@@ -306,8 +327,9 @@ TEST(EncodeMember, WritesPatronisFieldOrderCompactly) {
   doc.proxy_url = "postgres://p/postgres";
   doc.replication_state = "streaming";
   doc.scheduled_restart = {{"schedule", "s"}};
-  EXPECT_EQ(encode_member(doc),
-            R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","proxy_url":"postgres://p/postgres","checkpoint_after_promote":false,"tags":{"nofailover":true},"pending_restart":true,"xlog_location":67357592,"replication_state":"streaming","timeline":3,"scheduled_restart":{"schedule":"s"},"pause":true})");
+  EXPECT_EQ(
+      encode_member(doc),
+      R"({"conn_url":"postgres://127.0.0.1:5432/postgres","api_url":"http://127.0.0.1:8008/patroni","state":"running","role":"replica","version":"3.0.2","proxy_url":"postgres://p/postgres","checkpoint_after_promote":false,"tags":{"nofailover":true},"pending_restart":true,"xlog_location":67357592,"replication_state":"streaming","timeline":3,"scheduled_restart":{"schedule":"s"},"pause":true})");
 }
 
 TEST(EncodeMember, OrdersAPlainJsonDocumentLikeTheStructAndKeepsExtraFields) {
@@ -320,15 +342,18 @@ TEST(EncodeMember, OrdersAPlainJsonDocumentLikeTheStructAndKeepsExtraFields) {
   doc.timeline = 2;
   nlohmann::json plain = nlohmann::json::parse(encode_member(doc));
   plain["zzz_future"] = 1;
-  EXPECT_EQ(encode_member_json(plain),
-            R"({"conn_url":"c","api_url":"a","state":"running","role":"master","version":"3.0.2","timeline":2,"zzz_future":1})");
+  EXPECT_EQ(
+      encode_member_json(plain),
+      R"({"conn_url":"c","api_url":"a","state":"running","role":"master","version":"3.0.2","timeline":2,"zzz_future":1})");
 }
 
 TEST(EncodeAndDecode, RoundTripHistoryStatusFailoverSyncAndFailsafe) {
-  std::vector<model::HistoryEntry> history = {{model::TimelineId(1), model::Lsn(25165984), "no recovery target specified",
+  std::vector<model::HistoryEntry> history = {{model::TimelineId(1), model::Lsn(25165984),
+                                               "no recovery target specified",
                                                "2023-05-02T10:11:12.345678+00:00", "postgresql1"}};
-  EXPECT_EQ(encode_history(history),
-            R"([[1,25165984,"no recovery target specified","2023-05-02T10:11:12.345678+00:00","postgresql1"]])");
+  EXPECT_EQ(
+      encode_history(history),
+      R"([[1,25165984,"no recovery target specified","2023-05-02T10:11:12.345678+00:00","postgresql1"]])");
   auto history_back = decode_history(encode_history(history));
   ASSERT_TRUE(history_back.ok());
   EXPECT_EQ((*history_back)[0].new_leader, "postgresql1");
@@ -344,14 +369,17 @@ TEST(EncodeAndDecode, RoundTripHistoryStatusFailoverSyncAndFailsafe) {
   request.leader = MemberName("a");
   request.candidate = MemberName("b");
   request.scheduled_at = parse_iso8601_with_zone("2023-05-02T10:11:12+00:00");
-  EXPECT_EQ(encode_failover(request), R"({"leader":"a","member":"b","scheduled_at":"2023-05-02T10:11:12.000000+00:00"})");
+  EXPECT_EQ(encode_failover(request),
+            R"({"leader":"a","member":"b","scheduled_at":"2023-05-02T10:11:12.000000+00:00"})");
   EXPECT_EQ(decode_failover(encode_failover(request))->scheduled_at, request.scheduled_at);
 
-  EXPECT_EQ(encode_sync(MemberName("a"), {MemberName("c"), MemberName("b")}), R"({"leader":"a","sync_standby":"b,c"})");
+  EXPECT_EQ(encode_sync(MemberName("a"), {MemberName("c"), MemberName("b")}),
+            R"({"leader":"a","sync_standby":"b,c"})");
   EXPECT_EQ(encode_sync(MemberName("a"), {}), R"({"leader":"a","sync_standby":null})");
   EXPECT_EQ(decode_sync(encode_sync(MemberName("a"), {MemberName("b")}))->sync_standby.size(), 1u);
 
-  std::map<MemberName, std::string> failsafe = {{MemberName("n1"), "http://h1/patroni"}, {MemberName("n2"), "http://h2/patroni"}};
+  std::map<MemberName, std::string> failsafe = {{MemberName("n1"), "http://h1/patroni"},
+                                                {MemberName("n2"), "http://h2/patroni"}};
   EXPECT_EQ(encode_failsafe(failsafe), R"({"n1":"http://h1/patroni","n2":"http://h2/patroni"})");
   EXPECT_EQ(*decode_failsafe(encode_failsafe(failsafe)), failsafe);
 }

@@ -13,7 +13,9 @@ bool in_range(const std::string& k, const std::string& key, const std::string& r
   return k >= key && k < range_end;
 }
 
-Error lease_not_found() { return make_error(ErrorCode::kNotFound, "etcdserver: requested lease not found"); }
+Error lease_not_found() {
+  return make_error(ErrorCode::kNotFound, "etcdserver: requested lease not found");
+}
 
 }  // namespace
 
@@ -62,10 +64,14 @@ bool FakeKv::eval(const etcd::Compare& compare) const {
   auto it = data_.find(compare.key);
   const KeyValue* kv = it == data_.end() ? nullptr : &it->second;
   switch (compare.target) {
-    case etcd::CompareTarget::kCreate: return (kv ? kv->create_revision.value : 0) == compare.number;
-    case etcd::CompareTarget::kMod: return (kv ? kv->mod_revision.value : 0) == compare.number;
-    case etcd::CompareTarget::kVersion: return (kv ? kv->version : 0) == compare.number;
-    case etcd::CompareTarget::kValue: return kv && kv->value == compare.value;  // absent never equals
+    case etcd::CompareTarget::kCreate:
+      return (kv ? kv->create_revision.value : 0) == compare.number;
+    case etcd::CompareTarget::kMod:
+      return (kv ? kv->mod_revision.value : 0) == compare.number;
+    case etcd::CompareTarget::kVersion:
+      return (kv ? kv->version : 0) == compare.number;
+    case etcd::CompareTarget::kValue:
+      return kv && kv->value == compare.value;  // absent never equals
   }
   return false;
 }
@@ -73,7 +79,8 @@ bool FakeKv::eval(const etcd::Compare& compare) const {
 // Every put on the branch the compares select must name a live lease (checked before applying,
 // as etcd does, so a failing txn changes nothing).
 Status FakeKv::validate(const etcd::TxnRequest& request) const {
-  bool ok = std::all_of(request.compare.begin(), request.compare.end(), [&](const auto& c) { return eval(c); });
+  bool ok = std::all_of(request.compare.begin(), request.compare.end(),
+                        [&](const auto& c) { return eval(c); });
   for (const auto& op : ok ? request.success : request.failure) {
     if (const auto* put = std::get_if<etcd::PutOp>(&op)) {
       if (put->lease.value != 0 && !leases_.count(put->lease.value)) return lease_not_found();
@@ -111,7 +118,8 @@ std::int64_t FakeKv::apply_delete(const std::string& key, const std::string& ran
   return static_cast<std::int64_t>(doomed.size());
 }
 
-std::vector<KeyValue> FakeKv::apply_range(const std::string& key, const std::string& range_end) const {
+std::vector<KeyValue> FakeKv::apply_range(const std::string& key,
+                                          const std::string& range_end) const {
   std::vector<KeyValue> out;
   for (const auto& [k, kv] : data_) {
     if (in_range(k, key, range_end)) out.push_back(kv);
@@ -128,15 +136,16 @@ etcd::TxnOpResponse FakeKv::apply_op(const etcd::TxnOp& op) {
   } else if (const auto* range = std::get_if<etcd::RangeOp>(&op)) {
     response.kvs = apply_range(range->key, range->range_end);
   } else {
-    response.nested_succeeded = apply_txn(*std::get<std::shared_ptr<etcd::TxnRequest>>(op)).succeeded;
+    response.nested_succeeded =
+        apply_txn(*std::get<std::shared_ptr<etcd::TxnRequest>>(op)).succeeded;
   }
   return response;
 }
 
 etcd::TxnResponse FakeKv::apply_txn(const etcd::TxnRequest& request) {
   etcd::TxnResponse response;
-  response.succeeded =
-      std::all_of(request.compare.begin(), request.compare.end(), [&](const auto& c) { return eval(c); });
+  response.succeeded = std::all_of(request.compare.begin(), request.compare.end(),
+                                   [&](const auto& c) { return eval(c); });
   for (const auto& op : response.succeeded ? request.success : request.failure) {
     response.responses.push_back(apply_op(op));
   }
@@ -144,8 +153,8 @@ etcd::TxnResponse FakeKv::apply_txn(const etcd::TxnRequest& request) {
   return response;
 }
 
-Result<etcd::RangeResponse> FakeKv::range(const std::string& key, const std::string& range_end, bool,
-                                          Duration) {
+Result<etcd::RangeResponse> FakeKv::range(const std::string& key, const std::string& range_end,
+                                          bool, Duration) {
   std::lock_guard lock(mu_);
   auto outcome = begin(KvCall::kRange);
   if (outcome.reject) return *outcome.reject;
@@ -221,7 +230,8 @@ Status FakeKv::lease_revoke(model::LeaseId id, Duration) {
   return ok_status();
 }
 
-Status FakeKv::watch(const std::string& key, const std::string& range_end, model::Revision start_revision,
+Status FakeKv::watch(const std::string& key, const std::string& range_end,
+                     model::Revision start_revision,
                      const std::function<bool(const etcd::WatchBatch&)>& on_batch,
                      const std::atomic<bool>& stop) {
   std::vector<etcd::WatchBatch> batches;
@@ -277,7 +287,8 @@ std::optional<etcd::KeyValue> FakeKv::get(const std::string& key) {
   return it->second;
 }
 
-model::Revision FakeKv::put_direct(const std::string& key, const std::string& value, model::LeaseId lease) {
+model::Revision FakeKv::put_direct(const std::string& key, const std::string& value,
+                                   model::LeaseId lease) {
   std::lock_guard lock(mu_);
   expire_locked();
   apply_put({key, value, lease});

@@ -31,7 +31,17 @@ namespace pghalo::fakes {
 
 namespace etcd = pghalo::dcs::etcd;
 
-enum class KvCall { kAny, kRange, kPut, kTxn, kDeleteRange, kLeaseGrant, kKeepalive, kRevoke, kWatch };
+enum class KvCall {
+  kAny,
+  kRange,
+  kPut,
+  kTxn,
+  kDeleteRange,
+  kLeaseGrant,
+  kKeepalive,
+  kRevoke,
+  kWatch
+};
 
 class FakeKv final : public etcd::KvApi {
  public:
@@ -94,7 +104,8 @@ class FakeKv final : public etcd::KvApi {
   etcd::TxnOpResponse apply_op(const etcd::TxnOp& op);
   void apply_put(const etcd::PutOp& op);
   std::int64_t apply_delete(const std::string& key, const std::string& range_end);
-  std::vector<etcd::KeyValue> apply_range(const std::string& key, const std::string& range_end) const;
+  std::vector<etcd::KeyValue> apply_range(const std::string& key,
+                                          const std::string& range_end) const;
   void delete_key(const std::string& key);
   void expire_locked();
   Status validate(const etcd::TxnRequest& request) const;

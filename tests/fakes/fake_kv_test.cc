@@ -95,9 +95,9 @@ TEST_F(FakeKvTest, FailedCallsAreNotAppliedAndUnavailabilityLastsUntilReenabled)
 }
 
 TEST_F(FakeKvTest, WatchReplaysBufferedEventsAndCancelsBelowTheCompaction) {
-  kv_.put_direct("/p/a", "1");           // rev 2
-  kv_.put_direct("/q", "1");             // rev 3, outside the prefix
-  kv_.put_direct("/p/b", "1");           // rev 4
+  kv_.put_direct("/p/a", "1");                                 // rev 2
+  kv_.put_direct("/q", "1");                                   // rev 3, outside the prefix
+  kv_.put_direct("/p/b", "1");                                 // rev 4
   ASSERT_TRUE(kv_.delete_range({"/p/a", ""}, kTimeout).ok());  // rev 5
   std::atomic<bool> stop{false};
   std::vector<etcd::WatchBatch> seen;

@@ -49,7 +49,9 @@ bool reap_within(pid_t pid, Duration bound) {
 
 Status run_shell(const std::string& command) {
   int rc = std::system(command.c_str());  // NOLINT: test helper, fixed arguments
-  if (rc != 0) return make_error(ErrorCode::kInternal, "command failed (" + std::to_string(rc) + "): " + command);
+  if (rc != 0)
+    return make_error(ErrorCode::kInternal,
+                      "command failed (" + std::to_string(rc) + "): " + command);
   return ok_status();
 }
 
@@ -57,7 +59,8 @@ Status run_shell(const std::string& command) {
 
 Result<std::string> make_temp_dir() {
   char pattern[] = "/tmp/pghalo-etcd-test-XXXXXX";
-  if (!mkdtemp(pattern)) return make_error(ErrorCode::kInternal, std::string("mkdtemp: ") + std::strerror(errno));
+  if (!mkdtemp(pattern))
+    return make_error(ErrorCode::kInternal, std::string("mkdtemp: ") + std::strerror(errno));
   return std::string(pattern);
 }
 
@@ -85,7 +88,8 @@ Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdClusterOptions optio
   int port = opts.first_port;
   for (int i = 0; i < opts.members; ++i) {
     while (port + 1 <= opts.last_port && !(port_free(port) && port_free(port + 1))) port += 2;
-    if (port + 1 > opts.last_port) return make_error(ErrorCode::kUnavailable, "no free ports for etcd");
+    if (port + 1 > opts.last_port)
+      return make_error(ErrorCode::kUnavailable, "no free ports for etcd");
     cluster->members_.push_back({"etcd" + std::to_string(i + 1), port, port + 1, -1});
     port += 2;
   }
@@ -106,7 +110,9 @@ std::string EtcdCluster::host_port(int member) const {
   return "127.0.0.1:" + std::to_string(members_[static_cast<std::size_t>(member)].client_port);
 }
 
-std::string EtcdCluster::client_url(int member) const { return scheme() + "://" + host_port(member); }
+std::string EtcdCluster::client_url(int member) const {
+  return scheme() + "://" + host_port(member);
+}
 
 std::vector<std::string> EtcdCluster::host_ports() const {
   std::vector<std::string> out;
@@ -114,36 +120,53 @@ std::vector<std::string> EtcdCluster::host_ports() const {
   return out;
 }
 
-bool EtcdCluster::running(int member) const { return members_[static_cast<std::size_t>(member)].pid > 0; }
+bool EtcdCluster::running(int member) const {
+  return members_[static_cast<std::size_t>(member)].pid > 0;
+}
 
 std::vector<std::string> EtcdCluster::arguments(int member, bool existing) const {
   const Member& m = members_[static_cast<std::size_t>(member)];
   std::string peer_url = scheme() + "://127.0.0.1:" + std::to_string(m.peer_port);
   std::string initial;
   for (const auto& other : members_) {
-    initial += (initial.empty() ? "" : ",") + other.name + "=" + scheme() + "://127.0.0.1:" + std::to_string(other.peer_port);
+    initial += (initial.empty() ? "" : ",") + other.name + "=" + scheme() +
+               "://127.0.0.1:" + std::to_string(other.peer_port);
   }
   std::vector<std::string> args = {kEtcd,
-                                   "--name", m.name,
-                                   "--data-dir", root_ + "/" + m.name,
-                                   "--listen-client-urls", client_url(member),
-                                   "--advertise-client-urls", client_url(member),
-                                   "--listen-peer-urls", peer_url,
-                                   "--initial-advertise-peer-urls", peer_url,
-                                   "--initial-cluster", initial,
-                                   "--initial-cluster-token", "pghalo-test",
-                                   "--initial-cluster-state", existing ? "existing" : "new",
-                                   "--heartbeat-interval", "100",
-                                   "--election-timeout", "1000",
-                                   "--logger", "zap",
-                                   "--log-outputs", root_ + "/" + m.name + ".log"};
+                                   "--name",
+                                   m.name,
+                                   "--data-dir",
+                                   root_ + "/" + m.name,
+                                   "--listen-client-urls",
+                                   client_url(member),
+                                   "--advertise-client-urls",
+                                   client_url(member),
+                                   "--listen-peer-urls",
+                                   peer_url,
+                                   "--initial-advertise-peer-urls",
+                                   peer_url,
+                                   "--initial-cluster",
+                                   initial,
+                                   "--initial-cluster-token",
+                                   "pghalo-test",
+                                   "--initial-cluster-state",
+                                   existing ? "existing" : "new",
+                                   "--heartbeat-interval",
+                                   "100",
+                                   "--election-timeout",
+                                   "1000",
+                                   "--logger",
+                                   "zap",
+                                   "--log-outputs",
+                                   root_ + "/" + m.name + ".log"};
   if (options_.tls) {
     const std::string& dir = options_.certs_dir;
     const std::string& cert = options_.server_cert_names[static_cast<std::size_t>(member)];
     for (const std::string& side : {std::string(""), std::string("peer-")}) {
-      args.insert(args.end(), {"--" + side + "cert-file", dir + "/" + cert + ".crt", "--" + side + "key-file",
-                               dir + "/" + cert + ".key", "--" + side + "trusted-ca-file", dir + "/ca.crt",
-                               "--" + side + "client-cert-auth"});
+      args.insert(args.end(),
+                  {"--" + side + "cert-file", dir + "/" + cert + ".crt", "--" + side + "key-file",
+                   dir + "/" + cert + ".key", "--" + side + "trusted-ca-file", dir + "/ca.crt",
+                   "--" + side + "client-cert-auth"});
     }
   }
   return args;
@@ -157,7 +180,8 @@ Status EtcdCluster::launch(int member, bool existing) {
   std::string out = root_ + "/" + members_[static_cast<std::size_t>(member)].name + ".out";
   pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) return make_error(ErrorCode::kInternal, std::string("fork: ") + std::strerror(errno));
+  if (pid < 0)
+    return make_error(ErrorCode::kInternal, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     // Dies with the test process, even when the test crashes.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -208,18 +232,21 @@ Status EtcdCluster::wait_healthy(int member, Duration timeout) {
     pid_t pid = members_[static_cast<std::size_t>(member)].pid;
     if (pid <= 0 || waitpid(pid, &status, WNOHANG) == pid) {
       members_[static_cast<std::size_t>(member)].pid = -1;
-      return make_error(ErrorCode::kUnavailable, "etcd member " + std::to_string(member) + " exited; see " + root_);
+      return make_error(ErrorCode::kUnavailable,
+                        "etcd member " + std::to_string(member) + " exited; see " + root_);
     }
     dcs::etcd::HttpRequest request;
     request.url = client_url(member) + "/health";
     request.get = true;
     request.timeout = std::chrono::seconds(1);
     auto outcome = session.perform(request, tls, {});
-    if (outcome.response && outcome.response->body.find("\"true\"") != std::string::npos) return ok_status();
+    if (outcome.response && outcome.response->body.find("\"true\"") != std::string::npos)
+      return ok_status();
     last = outcome.error ? outcome.error->message : outcome.response->body;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return make_error(ErrorCode::kTimeout, "etcd member " + std::to_string(member) + " not healthy: " + last);
+  return make_error(ErrorCode::kTimeout,
+                    "etcd member " + std::to_string(member) + " not healthy: " + last);
 }
 
 Status EtcdCluster::wait_listening(int member, Duration timeout) {
@@ -236,7 +263,8 @@ Status EtcdCluster::wait_listening(int member, Duration timeout) {
     if (connected) return ok_status();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return make_error(ErrorCode::kTimeout, "etcd member " + std::to_string(member) + " does not listen");
+  return make_error(ErrorCode::kTimeout,
+                    "etcd member " + std::to_string(member) + " does not listen");
 }
 
 Status make_certs(const std::string& dir, const std::vector<std::string>& extra) {
@@ -253,17 +281,21 @@ Status make_expired_client_cert(const std::string& dir, const std::string& name)
   if (error) return make_error(ErrorCode::kInternal, "mkdir " + ca + ": " + error.message());
   std::ofstream(ca + "/index.txt").flush();
   std::ofstream(ca + "/serial") << "1000\n";
-  std::ofstream(ca + "/openssl.cnf") << "[ca]\ndefault_ca=d\n[d]\ndir=" << ca
-                                     << "\ndatabase=$dir/index.txt\nnew_certs_dir=$dir/new\nserial=$dir/serial\n"
-                                        "default_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[ext]\n"
-                                        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-                                        "extendedKeyUsage=clientAuth\n";
-  std::string key = dir + "/" + name + ".key", csr = ca + "/" + name + ".csr", crt = dir + "/" + name + ".crt";
+  std::ofstream(ca + "/openssl.cnf")
+      << "[ca]\ndefault_ca=d\n[d]\ndir=" << ca
+      << "\ndatabase=$dir/index.txt\nnew_certs_dir=$dir/new\nserial=$dir/serial\n"
+         "default_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n[ext]\n"
+         "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+         "extendedKeyUsage=clientAuth\n";
+  std::string key = dir + "/" + name + ".key", csr = ca + "/" + name + ".csr",
+              crt = dir + "/" + name + ".crt";
   PGHALO_TRY(run_shell("openssl genrsa -out '" + key + "' 2048 >/dev/null 2>&1"));
-  PGHALO_TRY(run_shell("openssl req -new -key '" + key + "' -out '" + csr + "' -subj '/CN=" + name + "' 2>/dev/null"));
-  return run_shell("openssl ca -batch -config '" + ca + "/openssl.cnf' -cert '" + dir + "/ca.crt' -keyfile '" + dir +
-                   "/ca.key' -in '" + csr + "' -out '" + crt +
-                   "' -startdate 20200101000000Z -enddate 20200102000000Z -extensions ext -notext >/dev/null 2>&1");
+  PGHALO_TRY(run_shell("openssl req -new -key '" + key + "' -out '" + csr + "' -subj '/CN=" + name +
+                       "' 2>/dev/null"));
+  return run_shell("openssl ca -batch -config '" + ca + "/openssl.cnf' -cert '" + dir +
+                   "/ca.crt' -keyfile '" + dir + "/ca.key' -in '" + csr + "' -out '" + crt +
+                   "' -startdate 20200101000000Z -enddate 20200102000000Z -extensions ext -notext "
+                   ">/dev/null 2>&1");
 }
 
 }  // namespace pghalo::testsupport

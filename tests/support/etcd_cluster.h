@@ -45,14 +45,14 @@ class EtcdCluster {
   EtcdCluster& operator=(const EtcdCluster&) = delete;
 
   int size() const { return static_cast<int>(members_.size()); }
-  std::string host_port(int member) const;               // "127.0.0.1:17100"
-  std::string client_url(int member) const;              // "https://127.0.0.1:17100"
-  std::vector<std::string> host_ports() const;           // every member's
+  std::string host_port(int member) const;      // "127.0.0.1:17100"
+  std::string client_url(int member) const;     // "https://127.0.0.1:17100"
+  std::vector<std::string> host_ports() const;  // every member's
   const std::string& certs_dir() const { return options_.certs_dir; }
   const std::string& root() const { return root_; }
 
-  Status stop_member(int member);                       // SIGTERM, SIGKILL after 5 s
-  Status restart_member(int member);                    // same data dir; waits until healthy
+  Status stop_member(int member);     // SIGTERM, SIGKILL after 5 s
+  Status restart_member(int member);  // same data dir; waits until healthy
   Status wait_healthy(int member, Duration timeout);
   Status wait_listening(int member, Duration timeout);
   bool running(int member) const;

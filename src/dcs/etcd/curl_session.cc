@@ -48,7 +48,8 @@ int on_socket(void* user, curl_socket_t fd, curlsocktype purpose) {
   auto* transfer = static_cast<Transfer*>(user);
   int probes = transfer->socket->keepalive_probes;
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
-  unsigned int user_timeout_ms = static_cast<unsigned int>(transfer->socket->user_timeout.count() * 1000);
+  unsigned int user_timeout_ms =
+      static_cast<unsigned int>(transfer->socket->user_timeout.count() * 1000);
   setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof(user_timeout_ms));
   return CURL_SOCKOPT_OK;
 }
@@ -65,7 +66,8 @@ std::string after(std::string_view text, std::string_view marker) {
 // certificate, so a rejected (missing, expired, untrusted) client certificate shows up as an
 // alert on the first read: still a TLS failure, and etcd did not process the request.
 bool is_tls_alert(std::string_view detail) {
-  return detail.find("alert") != std::string_view::npos && detail.find("SSL") != std::string_view::npos;
+  return detail.find("alert") != std::string_view::npos &&
+         detail.find("SSL") != std::string_view::npos;
 }
 
 std::string tls_reason(int code, std::string_view detail) {
@@ -74,11 +76,13 @@ std::string tls_reason(int code, std::string_view detail) {
   }
   if (detail.find("subject name") != std::string_view::npos) {
     auto host = after(detail, "target host name ");
-    return "certificate verify failed (hostname/IP mismatch: the server certificate does not name " +
+    return "certificate verify failed (hostname/IP mismatch: the server certificate does not "
+           "name " +
            (host.empty() ? std::string("this host") : host) + ")";
   }
   if (auto routine = after(detail, "SSL routines::"); !routine.empty()) {
-    if (routine.find("alert") != std::string::npos) return "the server sent alert '" + routine + "'";
+    if (routine.find("alert") != std::string::npos)
+      return "the server sent alert '" + routine + "'";
     return routine;
   }
   if (code == CURLE_SSL_CERTPROBLEM) return "client certificate problem: " + std::string(detail);
@@ -98,8 +102,10 @@ bool is_tls_code(int code) {
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_USE_SSL_FAILED: return true;
-    default: return false;
+    case CURLE_USE_SSL_FAILED:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -112,8 +118,10 @@ void global_init() {
 
 TransportError classify_curl_error(int code, std::string_view detail, bool request_sent) {
   using Kind = TransportError::Kind;
-  if (is_tls_code(code) || is_tls_alert(detail)) return {Kind::kTls, "TLS handshake failed: " + tls_reason(code, detail)};
-  std::string text = detail.empty() ? curl_easy_strerror(static_cast<CURLcode>(code)) : std::string(detail);
+  if (is_tls_code(code) || is_tls_alert(detail))
+    return {Kind::kTls, "TLS handshake failed: " + tls_reason(code, detail)};
+  std::string text =
+      detail.empty() ? curl_easy_strerror(static_cast<CURLcode>(code)) : std::string(detail);
   if (code == CURLE_ABORTED_BY_CALLBACK || code == CURLE_WRITE_ERROR) return {Kind::kStopped, text};
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST || !request_sent) {
     return {Kind::kNotSent, text};
@@ -128,9 +136,11 @@ CurlSession::CurlSession() {
 
 CurlSession::~CurlSession() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
 
-HttpOutcome CurlSession::perform(const HttpRequest& request, const TlsSettings& tls, const SocketSettings& socket) {
+HttpOutcome CurlSession::perform(const HttpRequest& request, const TlsSettings& tls,
+                                 const SocketSettings& socket) {
   CURL* curl = static_cast<CURL*>(handle_);
-  if (!curl) return {std::nullopt, TransportError{TransportError::Kind::kNotSent, "curl_easy_init failed"}};
+  if (!curl)
+    return {std::nullopt, TransportError{TransportError::Kind::kNotSent, "curl_easy_init failed"}};
   curl_easy_reset(curl);  // keeps the connection cache
   Transfer transfer{&request, &socket, {}, false};
   char detail[CURL_ERROR_SIZE] = {0};
@@ -159,16 +169,19 @@ HttpOutcome CurlSession::perform(const HttpRequest& request, const TlsSettings& 
   curl_easy_setopt(curl, CURLOPT_SOCKOPTFUNCTION, on_socket);
   curl_easy_setopt(curl, CURLOPT_SOCKOPTDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<long>(1, request.connect_timeout.count())));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<long>(1, request.connect_timeout.count())));
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   long idle = std::max<long>(1, static_cast<long>(socket.keepalive_idle.count()));
-  long interval = std::max<long>(1, static_cast<long>((socket.user_timeout.count() - idle) / std::max(1, socket.keepalive_probes)));
+  long interval = std::max<long>(1, static_cast<long>((socket.user_timeout.count() - idle) /
+                                                      std::max(1, socket.keepalive_probes)));
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, idle);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, interval);
   if (!tls.cacert.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, tls.cacert.c_str());
   if (!tls.cert.empty()) curl_easy_setopt(curl, CURLOPT_SSLCERT, tls.cert.c_str());
   if (!tls.key.empty()) curl_easy_setopt(curl, CURLOPT_SSLKEY, tls.key.c_str());
-  if (!tls.key_password.empty()) curl_easy_setopt(curl, CURLOPT_KEYPASSWD, tls.key_password.c_str());
+  if (!tls.key_password.empty())
+    curl_easy_setopt(curl, CURLOPT_KEYPASSWD, tls.key_password.c_str());
 
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);

@@ -50,10 +50,10 @@ struct HttpResponse {
 
 struct TransportError {
   enum class Kind {
-    kNotSent,     // connect failed/refused/timed out: etcd never saw the request
-    kTls,         // handshake or certificate failure: etcd did not process the request
-    kMaybeSent,   // the request went out and the answer did not come back (timeout, reset)
-    kStopped,     // the caller's stop flag or on_data ended a stream
+    kNotSent,    // connect failed/refused/timed out: etcd never saw the request
+    kTls,        // handshake or certificate failure: etcd did not process the request
+    kMaybeSent,  // the request went out and the answer did not come back (timeout, reset)
+    kStopped,    // the caller's stop flag or on_data ended a stream
   };
   Kind kind = Kind::kNotSent;
   std::string message;  // "TLS handshake failed: certificate verify failed (...)"
@@ -71,7 +71,8 @@ class CurlSession {
   CurlSession(const CurlSession&) = delete;
   CurlSession& operator=(const CurlSession&) = delete;
 
-  HttpOutcome perform(const HttpRequest& request, const TlsSettings& tls, const SocketSettings& socket);
+  HttpOutcome perform(const HttpRequest& request, const TlsSettings& tls,
+                      const SocketSettings& socket);
 
  private:
   void* handle_;  // CURL*

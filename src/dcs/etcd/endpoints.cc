@@ -27,7 +27,8 @@ std::vector<Attempt> EndpointList::plan(Duration budget) const {
   std::vector<Attempt> attempts;
   for (long round = 0; round < rounds; ++round) {
     for (long i = 0; i < nodes; ++i) {
-      attempts.push_back({urls_[(current_ + static_cast<std::size_t>(i)) % urls_.size()], per_attempt, connect});
+      attempts.push_back(
+          {urls_[(current_ + static_cast<std::size_t>(i)) % urls_.size()], per_attempt, connect});
     }
   }
   return attempts;

@@ -59,8 +59,14 @@ TEST_F(EtcdIntegration, EveryStoreOperationWorksAgainstRealEtcd) {
   EXPECT_FALSE(*node2.race_initialize());
   ASSERT_TRUE(node1.set_initialize("7712584199298505757").ok());
   ASSERT_TRUE(*node1.write_config({{"ttl", 30}, {"loop_wait", 10}}, std::nullopt));
-  ASSERT_TRUE(node1.publish_member(n1, {{"conn_url", "postgres://127.0.0.1:5432/postgres"}, {"role", "master"}}).ok());
-  ASSERT_TRUE(node2.publish_member(n2, {{"conn_url", "postgres://127.0.0.1:5433/postgres"}, {"role", "replica"}}).ok());
+  ASSERT_TRUE(node1
+                  .publish_member(
+                      n1, {{"conn_url", "postgres://127.0.0.1:5432/postgres"}, {"role", "master"}})
+                  .ok());
+  ASSERT_TRUE(node2
+                  .publish_member(
+                      n2, {{"conn_url", "postgres://127.0.0.1:5433/postgres"}, {"role", "replica"}})
+                  .ok());
 
   auto won = node1.acquire_leader(n1);
   ASSERT_TRUE(won.ok()) << won.error().message;
@@ -85,7 +91,9 @@ TEST_F(EtcdIntegration, EveryStoreOperationWorksAgainstRealEtcd) {
   EXPECT_TRUE(*node2.write_config({{"ttl", 40}}, state->config_revision));
   EXPECT_TRUE(*node1.write_failover({{"leader", "node1"}, {"member", "node2"}}, std::nullopt));
   EXPECT_TRUE(*node1.write_sync({{"leader", "node1"}, {"sync_standby", "node2"}}, std::nullopt));
-  ASSERT_TRUE(node1.write_history(nlohmann::json::parse(R"([[1,25165984,"no recovery target specified"]])")).ok());
+  ASSERT_TRUE(
+      node1.write_history(nlohmann::json::parse(R"([[1,25165984,"no recovery target specified"]])"))
+          .ok());
   ASSERT_TRUE(node1.write_status({{"optime", 67357592}}).ok());
   ASSERT_TRUE(node1.write_failsafe({{"node1", "http://127.0.0.1:8008/patroni"}}).ok());
   state = node2.read_cluster();
@@ -111,7 +119,8 @@ TEST_F(EtcdIntegration, EveryStoreOperationWorksAgainstRealEtcd) {
 
 TEST_F(EtcdIntegration, ACorruptValueFromAnotherWriterIsListedNotFatal) {
   GatewayClient client(options(), clock_, random_);
-  ASSERT_TRUE(client.put({"/service/itest-corrupt/members/node2", "{\"conn", LeaseId(0)}, seconds(3)).ok());
+  ASSERT_TRUE(
+      client.put({"/service/itest-corrupt/members/node2", "{\"conn", LeaseId(0)}, seconds(3)).ok());
   EtcdStore store(client, clock_, "/service", "itest-corrupt");
   auto state = store.read_cluster();
   ASSERT_TRUE(state.ok());
@@ -163,7 +172,8 @@ TEST_F(EtcdIntegration, TheWatcherWakesOnEachKindOfChange) {
   EtcdStore store(writer_client, clock_, "/service", "itest-watch", {seconds(30), seconds(3)});
   ChangeLog log;
   SeededRandom jitter(9);
-  Watcher watcher(watch_client, KeyLayout("/service", "itest-watch"), jitter, [&](unsigned c) { log.add(c); });
+  Watcher watcher(watch_client, KeyLayout("/service", "itest-watch"), jitter,
+                  [&](unsigned c) { log.add(c); });
   watcher.start();
   // Give the watcher a moment to establish its revision, then write (events after it are seen).
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -178,8 +188,9 @@ TEST_F(EtcdIntegration, TheWatcherWakesOnEachKindOfChange) {
 }
 
 int etcdctl(const EtcdCluster& cluster, const std::string& args) {
-  std::string command = "ETCDCTL_API=3 /usr/bin/etcdctl --dial-timeout=2s --command-timeout=3s --endpoints=" +
-                        cluster.client_url(0) + " " + args + " >/dev/null 2>&1";
+  std::string command =
+      "ETCDCTL_API=3 /usr/bin/etcdctl --dial-timeout=2s --command-timeout=3s --endpoints=" +
+      cluster.client_url(0) + " " + args + " >/dev/null 2>&1";
   return std::system(command.c_str());  // NOLINT: fixed arguments in a test
 }
 
@@ -201,7 +212,8 @@ TEST(EtcdAuthIntegration, AuthenticatesWithATokenAndAgainWhenEtcdInvalidatesIt) 
   GatewayClient anonymous(o, clock, random);
   auto refused = anonymous.put({"/auth/x", "1", LeaseId(0)}, seconds(3));
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message.find("user name is empty"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("user name is empty"), std::string::npos)
+      << refused.error().message;
 
   o.username = "root";
   o.password = "secret";
@@ -221,7 +233,8 @@ TEST(EtcdAuthIntegration, AuthenticatesWithATokenAndAgainWhenEtcdInvalidatesIt) 
   GatewayClient wrong(o, clock, random);
   auto denied = wrong.range("/auth/x", "", false, seconds(3));
   ASSERT_FALSE(denied.ok());
-  EXPECT_NE(denied.error().message.find("authentication failed"), std::string::npos) << denied.error().message;
+  EXPECT_NE(denied.error().message.find("authentication failed"), std::string::npos)
+      << denied.error().message;
 }
 
 }  // namespace

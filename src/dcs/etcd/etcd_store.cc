@@ -9,12 +9,13 @@ namespace pghalo::dcs::etcd {
 
 namespace {
 Error unknown_outcome(std::string_view what, const Error& cause) {
-  return make_error(ErrorCode::kTimeout, std::string(what) + ": outcome unknown (" + cause.message + ")");
+  return make_error(ErrorCode::kTimeout,
+                    std::string(what) + ": outcome unknown (" + cause.message + ")");
 }
 }  // namespace
 
-EtcdStore::EtcdStore(KvApi& kv, const Clock& clock, std::string_view namespace_, std::string_view scope,
-                     StoreTiming timing)
+EtcdStore::EtcdStore(KvApi& kv, const Clock& clock, std::string_view namespace_,
+                     std::string_view scope, StoreTiming timing)
     : kv_(kv), clock_(clock), layout_(namespace_, scope), timing_(timing) {}
 
 void EtcdStore::set_timing(StoreTiming timing) {
@@ -114,13 +115,15 @@ Result<TxnResponse> EtcdStore::txn_on_lease(const Deadline& deadline, LeaseId& l
 
 Result<model::ClusterState> EtcdStore::read_cluster() {
   auto deadline = start();
-  auto range = kv_.range(layout_.prefix(), layout_.prefix_end(), /*serializable=*/false, deadline.remaining());
+  auto range = kv_.range(layout_.prefix(), layout_.prefix_end(), /*serializable=*/false,
+                         deadline.remaining());
   if (!range.ok()) return range.error();
   std::vector<RawKv> kvs;
   kvs.reserve(range->kvs.size());
   for (auto& kv : range->kvs) {
     if (auto relative = layout_.relative(kv.key)) {
-      kvs.push_back({*relative, std::move(kv.value), kv.create_revision, kv.mod_revision, kv.lease});
+      kvs.push_back(
+          {*relative, std::move(kv.value), kv.create_revision, kv.mod_revision, kv.lease});
     }
   }
   model::ClusterState state = decode_cluster(kvs, range->header_revision);
@@ -140,7 +143,8 @@ void EtcdStore::report_problems(const std::vector<std::string>& problems) {
     reported_problems_ = problems;
   }
   for (const auto& problem : problems) {
-    log::warn("etcd_value_invalid", "ignoring an etcd value that cannot be decoded", {{"problem", problem}});
+    log::warn("etcd_value_invalid", "ignoring an etcd value that cannot be decoded",
+              {{"problem", problem}});
   }
 }
 
@@ -149,7 +153,8 @@ void EtcdStore::remember_leader(std::optional<CachedLeader> leader) {
   leader_ = std::move(leader);
 }
 
-Result<std::optional<KeyValue>> EtcdStore::read_key(const std::string& key, const Deadline& deadline) {
+Result<std::optional<KeyValue>> EtcdStore::read_key(const std::string& key,
+                                                    const Deadline& deadline) {
   auto range = kv_.range(key, "", /*serializable=*/false, deadline.remaining());
   if (!range.ok()) return range.error();
   if (range->kvs.empty()) return std::optional<KeyValue>();
@@ -161,11 +166,13 @@ Result<std::optional<KeyValue>> EtcdStore::read_key(const std::string& key, cons
 Status EtcdStore::put_resolved(const std::string& key, const std::string& value, LeaseId lease,
                                const Deadline& deadline) {
   auto put = kv_.put({key, value, lease}, deadline.remaining());
-  if (put.ok() || put.error().code != ErrorCode::kTimeout) return put.ok() ? ok_status() : Status(put.error());
+  if (put.ok() || put.error().code != ErrorCode::kTimeout)
+    return put.ok() ? ok_status() : Status(put.error());
   auto seen = read_key(key, deadline);
   if (!seen.ok()) return unknown_outcome("put " + key, put.error());
   if (*seen && (*seen)->value == value && (*seen)->lease == lease) return ok_status();
-  return make_error(ErrorCode::kTimeout, "put " + key + ": not applied (" + put.error().message + ")");
+  return make_error(ErrorCode::kTimeout,
+                    "put " + key + ": not applied (" + put.error().message + ")");
 }
 
 Status EtcdStore::delete_resolved(const std::string& key, const std::string& range_end,
@@ -176,7 +183,8 @@ Status EtcdStore::delete_resolved(const std::string& key, const std::string& ran
   auto seen = kv_.range(key, range_end, /*serializable=*/false, deadline.remaining());
   if (!seen.ok()) return unknown_outcome("delete " + key, deleted.error());
   if (seen->kvs.empty()) return ok_status();
-  return make_error(ErrorCode::kTimeout, "delete " + key + ": not applied (" + deleted.error().message + ")");
+  return make_error(ErrorCode::kTimeout,
+                    "delete " + key + ": not applied (" + deleted.error().message + ")");
 }
 
 Status EtcdStore::publish_member(const MemberName& name, const nlohmann::json& value) {
@@ -201,7 +209,9 @@ Status EtcdStore::set_initialize(const std::string& system_identifier) {
   return put_resolved(layout_.key(kInitializeKey), system_identifier, LeaseId(0), start());
 }
 
-Status EtcdStore::delete_initialize() { return delete_resolved(layout_.key(kInitializeKey), "", start()); }
+Status EtcdStore::delete_initialize() {
+  return delete_resolved(layout_.key(kInitializeKey), "", start());
+}
 
 Result<bool> EtcdStore::conditional_put(std::string_view relative, const std::string& value,
                                         std::optional<Revision> expected) {
@@ -221,22 +231,27 @@ Result<bool> EtcdStore::conditional_put(std::string_view relative, const std::st
   if (!seen.ok()) return unknown_outcome("write " + key, response.error());
   Revision now = *seen ? (*seen)->mod_revision : Revision(0);
   if (now == *expected) {
-    return make_error(ErrorCode::kTimeout, "write " + key + ": not applied (" + response.error().message + ")");
+    return make_error(ErrorCode::kTimeout,
+                      "write " + key + ": not applied (" + response.error().message + ")");
   }
   // The key moved: our write if it holds our value, someone else's otherwise.
   return *seen && (*seen)->value == value;
 }
 
-Result<bool> EtcdStore::write_config(const nlohmann::json& config, std::optional<Revision> expected) {
+Result<bool> EtcdStore::write_config(const nlohmann::json& config,
+                                     std::optional<Revision> expected) {
   return conditional_put(kConfigKey, dump_compact(config), expected);
 }
 
-Result<bool> EtcdStore::write_failover(const nlohmann::json& request, std::optional<Revision> expected) {
-  return conditional_put(kFailoverKey, encode_ordered(request, {"leader", "member", "scheduled_at"}), expected);
+Result<bool> EtcdStore::write_failover(const nlohmann::json& request,
+                                       std::optional<Revision> expected) {
+  return conditional_put(kFailoverKey,
+                         encode_ordered(request, {"leader", "member", "scheduled_at"}), expected);
 }
 
 Result<bool> EtcdStore::write_sync(const nlohmann::json& sync, std::optional<Revision> expected) {
-  return conditional_put(kSyncKey, encode_ordered(sync, {"leader", "quorum", "sync_standby"}), expected);
+  return conditional_put(kSyncKey, encode_ordered(sync, {"leader", "quorum", "sync_standby"}),
+                         expected);
 }
 
 Result<bool> EtcdStore::delete_sync(std::optional<Revision> expected) {
@@ -256,7 +271,8 @@ Result<bool> EtcdStore::delete_sync(std::optional<Revision> expected) {
   if (!seen.ok()) return unknown_outcome("delete " + key, response.error());
   if (!*seen) return true;
   if ((*seen)->mod_revision == *expected) {
-    return make_error(ErrorCode::kTimeout, "delete " + key + ": not applied (" + response.error().message + ")");
+    return make_error(ErrorCode::kTimeout,
+                      "delete " + key + ": not applied (" + response.error().message + ")");
   }
   return false;
 }
@@ -266,8 +282,9 @@ Status EtcdStore::write_history(const nlohmann::json& history) {
 }
 
 Status EtcdStore::write_status(const nlohmann::json& status) {
-  return put_resolved(layout_.key(kStatusKey), encode_ordered(status, {"optime", "slots", "retain_slots"}),
-                      LeaseId(0), start());
+  return put_resolved(layout_.key(kStatusKey),
+                      encode_ordered(status, {"optime", "slots", "retain_slots"}), LeaseId(0),
+                      start());
 }
 
 Status EtcdStore::write_failsafe(const nlohmann::json& failsafe) {

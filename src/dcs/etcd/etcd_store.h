@@ -60,8 +60,10 @@ class EtcdStore final : public ClusterStore {
   Status set_initialize(const std::string& system_identifier) override;
   Status delete_initialize() override;
 
-  Result<bool> write_config(const nlohmann::json& config, std::optional<Revision> expected) override;
-  Result<bool> write_failover(const nlohmann::json& request, std::optional<Revision> expected) override;
+  Result<bool> write_config(const nlohmann::json& config,
+                            std::optional<Revision> expected) override;
+  Result<bool> write_failover(const nlohmann::json& request,
+                              std::optional<Revision> expected) override;
   Result<bool> write_sync(const nlohmann::json& sync, std::optional<Revision> expected) override;
   Result<bool> delete_sync(std::optional<Revision> expected) override;
   Status write_history(const nlohmann::json& history) override;
@@ -103,7 +105,8 @@ class EtcdStore final : public ClusterStore {
   Result<bool> leader_is(const MemberName& name, LeaseId lease, const Deadline& deadline);
   Status put_resolved(const std::string& key, const std::string& value, LeaseId lease,
                       const Deadline& deadline);
-  Status delete_resolved(const std::string& key, const std::string& range_end, const Deadline& deadline);
+  Status delete_resolved(const std::string& key, const std::string& range_end,
+                         const Deadline& deadline);
   Result<bool> conditional_put(std::string_view relative, const std::string& value,
                                std::optional<Revision> expected);
   void remember_leader(std::optional<CachedLeader> leader);

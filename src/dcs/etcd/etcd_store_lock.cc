@@ -26,7 +26,8 @@ TxnRequest refresh_leader_txn(const std::string& key, const MemberName& name, Le
 }
 
 Error budget_exhausted(std::string_view what) {
-  return make_error(ErrorCode::kTimeout, std::string(what) + ": less than 1 s of retry_timeout left");
+  return make_error(ErrorCode::kTimeout,
+                    std::string(what) + ": less than 1 s of retry_timeout left");
 }
 
 }  // namespace
@@ -56,8 +57,10 @@ Result<bool> EtcdStore::acquire_leader(const MemberName& name) {
   if (deadline.remaining() < kMinimumBudget) return budget_exhausted("acquire leader lock");
   std::string key = layout_.key(kLeaderKey);
   LeaseId used = *lease;
-  auto response = txn_on_lease(deadline, used, [&](LeaseId l) { return create_leader(key, name, l); });
-  if (!response.ok() && response.error().code == ErrorCode::kTimeout) return leader_is(name, used, deadline);
+  auto response =
+      txn_on_lease(deadline, used, [&](LeaseId l) { return create_leader(key, name, l); });
+  if (!response.ok() && response.error().code == ErrorCode::kTimeout)
+    return leader_is(name, used, deadline);
   if (!response.ok()) return response.error();
   if (response->succeeded) remember_leader(CachedLeader{name, used});
   return response->succeeded;
@@ -73,11 +76,13 @@ Result<bool> EtcdStore::refresh_leader(const MemberName& name) {
   }
   std::string key = layout_.key(kLeaderKey);
   LeaseId used = *lease;
-  auto response = txn_on_lease(deadline, used, [&](LeaseId l) { return refresh_leader_txn(key, name, l); });
-  if (!response.ok() && response.error().code == ErrorCode::kTimeout) return leader_is(name, used, deadline);
+  auto response =
+      txn_on_lease(deadline, used, [&](LeaseId l) { return refresh_leader_txn(key, name, l); });
+  if (!response.ok() && response.error().code == ErrorCode::kTimeout)
+    return leader_is(name, used, deadline);
   if (!response.ok()) return response.error();
-  bool held = response->succeeded ||
-              (!response->responses.empty() && response->responses[0].nested_succeeded.value_or(false));
+  bool held = response->succeeded || (!response->responses.empty() &&
+                                      response->responses[0].nested_succeeded.value_or(false));
   if (held) {
     remember_leader(CachedLeader{name, used});
   } else {
@@ -100,10 +105,12 @@ Result<bool> EtcdStore::release_leader(const MemberName& name) {
   if (response.error().code != ErrorCode::kTimeout) return response.error();
   auto seen = read_key(key, deadline);
   if (!seen.ok()) {
-    return make_error(ErrorCode::kTimeout, "release leader lock: outcome unknown (" + response.error().message + ")");
+    return make_error(ErrorCode::kTimeout,
+                      "release leader lock: outcome unknown (" + response.error().message + ")");
   }
   if (*seen && (*seen)->value == name.value) {
-    return make_error(ErrorCode::kTimeout, "release leader lock: not applied (" + response.error().message + ")");
+    return make_error(ErrorCode::kTimeout,
+                      "release leader lock: not applied (" + response.error().message + ")");
   }
   remember_leader(std::nullopt);
   return !*seen;  // deleted by us, or already someone else's
@@ -130,7 +137,8 @@ Result<bool> EtcdStore::race_initialize() {
     if (response.error().code != ErrorCode::kTimeout) return response.error();
     auto seen = read_key(key, deadline);
     if (!seen.ok()) {
-      return make_error(ErrorCode::kTimeout, "initialize race: outcome unknown (" + response.error().message + ")");
+      return make_error(ErrorCode::kTimeout,
+                        "initialize race: outcome unknown (" + response.error().message + ")");
     }
     if (*seen) {
       // Our create or someone else's: the value is "" either way. Losing is the safe answer (a

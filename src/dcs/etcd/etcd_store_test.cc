@@ -251,15 +251,20 @@ TEST_F(EtcdStoreTest, ConfigWritesCompareTheModRevisionWhenGiven) {
 }
 
 TEST_F(EtcdStoreTest, EveryWriteReadsBackThroughTheCodec) {
-  ASSERT_TRUE(store1_.publish_member(kNode1, {{"timeline", 2}, {"role", "master"}, {"conn_url", "c"}}).ok());
-  EXPECT_EQ(kv_.get("/service/pglab/members/node1")->value, R"({"conn_url":"c","role":"master","timeline":2})");
+  ASSERT_TRUE(
+      store1_.publish_member(kNode1, {{"timeline", 2}, {"role", "master"}, {"conn_url", "c"}})
+          .ok());
+  EXPECT_EQ(kv_.get("/service/pglab/members/node1")->value,
+            R"({"conn_url":"c","role":"master","timeline":2})");
   EXPECT_EQ(kv_.get("/service/pglab/members/node1")->lease, *store1_.current_lease());
-  ASSERT_TRUE(*store1_.write_failover({{"scheduled_at", "2023-05-02T10:11:12+00:00"}, {"member", "b"}, {"leader", "a"}},
-                                      std::nullopt));
+  ASSERT_TRUE(*store1_.write_failover(
+      {{"scheduled_at", "2023-05-02T10:11:12+00:00"}, {"member", "b"}, {"leader", "a"}},
+      std::nullopt));
   EXPECT_EQ(kv_.get("/service/pglab/failover")->value,
             R"({"leader":"a","member":"b","scheduled_at":"2023-05-02T10:11:12+00:00"})");
   ASSERT_TRUE(*store1_.write_sync({{"sync_standby", "node2"}, {"leader", "node1"}}, std::nullopt));
-  ASSERT_TRUE(store1_.write_history(nlohmann::json::array({nlohmann::json::array({1, 100, "r"})})).ok());
+  ASSERT_TRUE(
+      store1_.write_history(nlohmann::json::array({nlohmann::json::array({1, 100, "r"})})).ok());
   ASSERT_TRUE(store1_.write_status({{"slots", {{"s", 1}}}, {"optime", 5}}).ok());
   EXPECT_EQ(kv_.get("/service/pglab/status")->value, R"({"optime":5,"slots":{"s":1}})");
   ASSERT_TRUE(store1_.write_failsafe({{"node1", "http://h/patroni"}}).ok());

@@ -110,7 +110,8 @@ TEST_F(EtcdTlsIntegration, QuorumLossFailsWithinTheDeadlineAndHealsWhenMembersRe
   ASSERT_FALSE(read.ok());
   ASSERT_FALSE(keepalive.ok());
   for (const Error& e : {read.error(), keepalive.error()}) {
-    EXPECT_TRUE(e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout) << e.to_string();
+    EXPECT_TRUE(e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout)
+        << e.to_string();
   }
   EXPECT_LT(elapsed, seconds(8));  // two calls, each bounded by retry_timeout (3 s) plus slack
   ASSERT_TRUE(cluster_->restart_member(1).ok());
@@ -125,7 +126,8 @@ TEST_F(EtcdTlsIntegration, QuorumLossFailsWithinTheDeadlineAndHealsWhenMembersRe
 }
 
 TEST_F(EtcdTlsIntegration, TheWatchResumesOnAnotherMemberAfterItsMemberDied) {
-  GatewayOptions watch_options = options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
+  GatewayOptions watch_options =
+      options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
   watch_options.use_proxies = true;  // keep the order: the watch starts on member 0
   GatewayClient watch_client(watch_options, clock_, random_);
   SeededRandom writer_random(8);
@@ -162,10 +164,11 @@ TEST_F(EtcdTlsIntegration, AWrongCaGivesOneClearErrorAndReloadRecoversOnceTheFil
   auto failed = client.range("/x", "", false, seconds(6));
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
-  EXPECT_EQ(failed.error().message, "etcd " + cluster_->client_url(0) + ", " + cluster_->client_url(1) + ", " +
-                                        cluster_->client_url(2) +
-                                        ": TLS handshake failed: certificate verify failed (unable to get local "
-                                        "issuer certificate)");
+  EXPECT_EQ(failed.error().message,
+            "etcd " + cluster_->client_url(0) + ", " + cluster_->client_url(1) + ", " +
+                cluster_->client_url(2) +
+                ": TLS handshake failed: certificate verify failed (unable to get local "
+                "issuer certificate)");
   // The operator installs the right CA under the configured path and sends SIGHUP.
   std::filesystem::copy_file(cluster_->certs_dir() + "/ca.crt", configured_ca,
                              std::filesystem::copy_options::overwrite_existing);
@@ -180,8 +183,10 @@ TEST_F(EtcdTlsIntegration, AMissingClientCertificateNamesTheServersAlert) {
   o.tls.cert.clear();
   o.tls.key.clear();
   std::string message = read_error(o);
-  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) + ": TLS handshake failed: the server sent alert"),
-            std::string::npos) << message;
+  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) +
+                         ": TLS handshake failed: the server sent alert"),
+            std::string::npos)
+      << message;
   EXPECT_NE(message.find("; no client certificate is configured"), std::string::npos) << message;
 }
 
@@ -191,14 +196,20 @@ TEST_F(EtcdTlsIntegration, AnExpiredClientCertificateNamesTheServersAlert) {
   o.tls.cert = cluster_->certs_dir() + "/expired-client.crt";
   o.tls.key = cluster_->certs_dir() + "/expired-client.key";
   std::string message = read_error(o);
-  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) + ": TLS handshake failed: the server sent alert"),
-            std::string::npos) << message;
-  EXPECT_NE(message.find("; the client certificate " + o.tls.cert + " expired on 2020-01-02 00:00:00 UTC"),
-            std::string::npos) << message;
+  EXPECT_NE(message.find("etcd " + cluster_->client_url(0) +
+                         ": TLS handshake failed: the server sent alert"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("; the client certificate " + o.tls.cert +
+                         " expired on 2020-01-02 00:00:00 UTC"),
+            std::string::npos)
+      << message;
 }
 
 TEST_F(EtcdTlsIntegration, AServerCertificateForAnotherAddressIsAHostnameMismatch) {
-  ASSERT_TRUE(testsupport::make_certs(cluster_->certs_dir(), {"--server", "etcd-elsewhere=127.0.0.2"}).ok());
+  ASSERT_TRUE(
+      testsupport::make_certs(cluster_->certs_dir(), {"--server", "etcd-elsewhere=127.0.0.2"})
+          .ok());
   testsupport::EtcdClusterOptions wrong;
   wrong.tls = true;
   wrong.certs_dir = cluster_->certs_dir();
@@ -213,9 +224,10 @@ TEST_F(EtcdTlsIntegration, AServerCertificateForAnotherAddressIsAHostnameMismatc
   GatewayClient client(o, clock_, random_);
   auto failed = client.range("/x", "", false, seconds(3));
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.error().message, "etcd " + (*started)->client_url(0) +
-                                        ": TLS handshake failed: certificate verify failed (hostname/IP mismatch: "
-                                        "the server certificate does not name '127.0.0.1')");
+  EXPECT_EQ(failed.error().message,
+            "etcd " + (*started)->client_url(0) +
+                ": TLS handshake failed: certificate verify failed (hostname/IP mismatch: "
+                "the server certificate does not name '127.0.0.1')");
 }
 
 }  // namespace

@@ -16,7 +16,8 @@ namespace {
 
 constexpr std::size_t kMaxIdleSessions = 4;
 
-std::vector<std::string> to_urls(const std::vector<std::string>& hosts, const std::string& protocol) {
+std::vector<std::string> to_urls(const std::vector<std::string>& hosts,
+                                 const std::string& protocol) {
   std::vector<std::string> urls;
   for (const auto& host : hosts) urls.push_back(endpoint_url(host, protocol));
   if (urls.empty()) urls.push_back(endpoint_url("127.0.0.1:2379", protocol));
@@ -35,7 +36,8 @@ std::string describe_failures(const std::vector<std::pair<std::string, std::stri
   for (const auto& [url, message] : failures) {
     std::string prefix = "etcd " + url + ": ";
     std::string reason = message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
-    auto it = std::find_if(by_reason.begin(), by_reason.end(), [&](const auto& r) { return r.first == reason; });
+    auto it = std::find_if(by_reason.begin(), by_reason.end(),
+                           [&](const auto& r) { return r.first == reason; });
     if (it == by_reason.end()) {
       by_reason.push_back({reason, {url}});
     } else if (std::find(it->second.begin(), it->second.end(), url) == it->second.end()) {
@@ -43,19 +45,24 @@ std::string describe_failures(const std::vector<std::pair<std::string, std::stri
     }
   }
   std::vector<std::string> sentences;
-  for (const auto& [reason, urls] : by_reason) sentences.push_back("etcd " + join(urls, ", ") + ": " + reason);
+  for (const auto& [reason, urls] : by_reason)
+    sentences.push_back("etcd " + join(urls, ", ") + ": " + reason);
   return join(sentences, "; ");
 }
 
 Error server_failure(const std::string& url, const gateway::ServerError& server) {
   std::string text = "etcd " + url + ": " + server.message;
   switch (server.grpc_code) {
-    case static_cast<int>(gateway::GrpcCode::kNotFound): return make_error(ErrorCode::kNotFound, text);
-    case static_cast<int>(gateway::GrpcCode::kInvalidArgument): return make_error(ErrorCode::kInvalidArgument, text);
+    case static_cast<int>(gateway::GrpcCode::kNotFound):
+      return make_error(ErrorCode::kNotFound, text);
+    case static_cast<int>(gateway::GrpcCode::kInvalidArgument):
+      return make_error(ErrorCode::kInvalidArgument, text);
     case static_cast<int>(gateway::GrpcCode::kPermissionDenied):
     case static_cast<int>(gateway::GrpcCode::kUnauthenticated):
-    case static_cast<int>(gateway::GrpcCode::kResourceExhausted): return make_error(ErrorCode::kUnavailable, text);
-    default: return make_error(ErrorCode::kInternal, text);
+    case static_cast<int>(gateway::GrpcCode::kResourceExhausted):
+      return make_error(ErrorCode::kUnavailable, text);
+    default:
+      return make_error(ErrorCode::kInternal, text);
   }
 }
 
@@ -64,7 +71,8 @@ Error server_failure(const std::string& url, const gateway::ServerError& server)
 // A pooled session, returned to the pool (or closed after a reload) when it goes out of scope.
 class GatewayClient::SessionLease {
  public:
-  explicit SessionLease(GatewayClient& client) : client_(client), session_(client.take_session(generation_)) {}
+  explicit SessionLease(GatewayClient& client)
+      : client_(client), session_(client.take_session(generation_)) {}
   ~SessionLease() { client_.return_session(std::move(session_), generation_); }
   SessionLease(const SessionLease&) = delete;
   SessionLease& operator=(const SessionLease&) = delete;
@@ -128,11 +136,12 @@ std::unique_ptr<CurlSession> GatewayClient::take_session(std::uint64_t& generati
 
 void GatewayClient::return_session(std::unique_ptr<CurlSession> session, std::uint64_t generation) {
   std::lock_guard lock(mu_);
-  if (generation == generation_ && idle_.size() < kMaxIdleSessions) idle_.push_back(std::move(session));
+  if (generation == generation_ && idle_.size() < kMaxIdleSessions)
+    idle_.push_back(std::move(session));
 }
 
-HttpRequest GatewayClient::request(const std::string& url, const std::string& body, Duration timeout,
-                                   Duration connect) const {
+HttpRequest GatewayClient::request(const std::string& url, const std::string& body,
+                                   Duration timeout, Duration connect) const {
   HttpRequest req;
   req.url = url;
   req.body = body;
@@ -145,8 +154,8 @@ HttpRequest GatewayClient::request(const std::string& url, const std::string& bo
 
 // Performs one HTTP exchange. Transport failures: kUnavailable when etcd surely did not see the
 // request (TLS failures say so in the message), kTimeout when it may have.
-Result<nlohmann::json> GatewayClient::post(const std::string& url, const std::string& body, Duration timeout,
-                                           Duration connect, Safety) {
+Result<nlohmann::json> GatewayClient::post(const std::string& url, const std::string& body,
+                                           Duration timeout, Duration connect, Safety) {
   HttpRequest req = request(url, body, timeout, connect);
   req.get = body.empty();
   TlsSettings tls;
@@ -165,19 +174,23 @@ Result<nlohmann::json> GatewayClient::post(const std::string& url, const std::st
   if (outcome.error) {
     bool maybe_sent = outcome.error->kind == TransportError::Kind::kMaybeSent;
     std::string message = "etcd " + origin + ": " + outcome.error->message;
-    if (outcome.error->kind == TransportError::Kind::kTls && message.find("sent alert") != std::string::npos) {
+    if (outcome.error->kind == TransportError::Kind::kTls &&
+        message.find("sent alert") != std::string::npos) {
       // The alert does not say what etcd disliked; our own certificate may.
-      if (auto why = diagnose_client_certificate(tls, clock_.wall_now()); !why.empty()) message += "; " + why;
+      if (auto why = diagnose_client_certificate(tls, clock_.wall_now()); !why.empty())
+        message += "; " + why;
     }
     return make_error(maybe_sent ? ErrorCode::kTimeout : ErrorCode::kUnavailable, message);
   }
   auto parsed = gateway::parse_body(outcome.response->body);
   if (!parsed.ok()) {
-    return make_error(ErrorCode::kInternal, "etcd " + origin + " (HTTP " + std::to_string(outcome.response->status) +
+    return make_error(ErrorCode::kInternal, "etcd " + origin + " (HTTP " +
+                                                std::to_string(outcome.response->status) +
                                                 "): " + parsed.error().message);
   }
   if (outcome.response->status >= 400 && !gateway::server_error(*parsed, 0)) {
-    return make_error(ErrorCode::kInternal, "etcd " + origin + ": HTTP " + std::to_string(outcome.response->status));
+    return make_error(ErrorCode::kInternal,
+                      "etcd " + origin + ": HTTP " + std::to_string(outcome.response->status));
   }
   return parsed;
 }
@@ -190,12 +203,14 @@ Status GatewayClient::authenticate(const Attempt& attempt) {
     prefix = prefix_;
   }
   auto answer = post(attempt.url + prefix + "/auth/authenticate",
-                     gateway::auth_body(configured_.username, configured_.password), attempt.timeout,
-                     attempt.connect_timeout, Safety::kIdempotent);
+                     gateway::auth_body(configured_.username, configured_.password),
+                     attempt.timeout, attempt.connect_timeout, Safety::kIdempotent);
   if (!answer.ok()) return answer.error();
   if (auto server = gateway::server_error(*answer, 0)) {
-    if (server->message.find("authentication is not enabled") != std::string::npos) return ok_status();
-    return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": authentication failed: " + server->message);
+    if (server->message.find("authentication is not enabled") != std::string::npos)
+      return ok_status();
+    return make_error(ErrorCode::kUnavailable,
+                      "etcd " + attempt.url + ": authentication failed: " + server->message);
   }
   auto token = gateway::decode_token(*answer);
   if (!token.ok()) return token.error();
@@ -212,7 +227,8 @@ Status GatewayClient::ensure_ready(const Attempt& attempt) {
     need_token = token_.empty() && !configured_.username.empty();
   }
   if (need_prefix) {
-    auto version = post(attempt.url + "/version", "", attempt.timeout, attempt.connect_timeout, Safety::kIdempotent);
+    auto version = post(attempt.url + "/version", "", attempt.timeout, attempt.connect_timeout,
+                        Safety::kIdempotent);
     if (!version.ok()) return version.error();
     auto prefix = gateway::decode_version_prefix(*version);
     if (!prefix.ok()) return prefix.error();
@@ -224,7 +240,8 @@ Status GatewayClient::ensure_ready(const Attempt& attempt) {
 }
 
 Result<nlohmann::json> GatewayClient::call_once(const Attempt& attempt, const std::string& method,
-                                                const std::string& body, Safety safety, bool& retry_elsewhere) {
+                                                const std::string& body, Safety safety,
+                                                bool& retry_elsewhere) {
   retry_elsewhere = true;
   if (auto ready = ensure_ready(attempt); !ready.ok()) return ready.error();
   for (int auth_round = 0; auth_round < 2; ++auth_round) {
@@ -233,22 +250,26 @@ Result<nlohmann::json> GatewayClient::call_once(const Attempt& attempt, const st
       std::lock_guard lock(mu_);
       prefix = prefix_;
     }
-    auto answer = post(attempt.url + prefix + method, body, attempt.timeout, attempt.connect_timeout, safety);
+    auto answer =
+        post(attempt.url + prefix + method, body, attempt.timeout, attempt.connect_timeout, safety);
     if (!answer.ok()) {
-      if (answer.error().code == ErrorCode::kTimeout && safety == Safety::kOnlyIfNotSent) retry_elsewhere = false;
+      if (answer.error().code == ErrorCode::kTimeout && safety == Safety::kOnlyIfNotSent)
+        retry_elsewhere = false;
       return answer.error();
     }
     auto server = gateway::server_error(*answer, 0);
     if (!server) return answer;
     if (server->is_auth_error() && !configured_.username.empty() && auth_round == 0) {
-      log::info("etcd_reauthenticate", "etcd refused our token; authenticating again", {{"error", server->message}});
+      log::info("etcd_reauthenticate", "etcd refused our token; authenticating again",
+                {{"error", server->message}});
       if (auto status = authenticate(attempt); !status.ok()) return status.error();
       continue;
     }
     if (server->is_transient()) {
       if (safety == Safety::kOnlyIfNotSent) {
         retry_elsewhere = false;
-        return make_error(ErrorCode::kTimeout, "etcd " + attempt.url + ": " + server->message + " (may have been applied)");
+        return make_error(ErrorCode::kTimeout, "etcd " + attempt.url + ": " + server->message +
+                                                   " (may have been applied)");
       }
       return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": " + server->message);
     }
@@ -256,11 +277,12 @@ Result<nlohmann::json> GatewayClient::call_once(const Attempt& attempt, const st
     return server_failure(attempt.url, *server);
   }
   retry_elsewhere = false;
-  return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": authentication failed twice");
+  return make_error(ErrorCode::kUnavailable,
+                    "etcd " + attempt.url + ": authentication failed twice");
 }
 
-Result<nlohmann::json> GatewayClient::call(const std::string& method, const std::string& body, Duration timeout,
-                                           Safety safety) {
+Result<nlohmann::json> GatewayClient::call(const std::string& method, const std::string& body,
+                                           Duration timeout, Safety safety) {
   MonoTime end = clock_.now() + timeout;
   maybe_discover(timeout, false);
   std::vector<std::pair<std::string, std::string>> failures;  // (endpoint, message)
@@ -298,7 +320,8 @@ Result<nlohmann::json> GatewayClient::call(const std::string& method, const std:
     maybe_discover(left_until(clock_, end), true);  // every known endpoint failed
     if (endpoints() == before) break;
   }
-  if (failures.empty()) return make_error(ErrorCode::kUnavailable, "etcd: no time left for " + method);
+  if (failures.empty())
+    return make_error(ErrorCode::kUnavailable, "etcd: no time left for " + method);
   return make_error(ErrorCode::kUnavailable, describe_failures(failures));
 }
 
@@ -313,10 +336,12 @@ void GatewayClient::maybe_discover(Duration budget, bool force) {
     candidates = endpoints_.urls();
   }
   for (const auto& url : to_urls(configured_.endpoints, configured_.protocol)) {
-    if (std::find(candidates.begin(), candidates.end(), url) == candidates.end()) candidates.push_back(url);
+    if (std::find(candidates.begin(), candidates.end(), url) == candidates.end())
+      candidates.push_back(url);
   }
   MonoTime end = clock_.now() + budget;
-  Duration per = std::max<Duration>(std::chrono::seconds(1), budget / static_cast<long>(candidates.size()));
+  Duration per =
+      std::max<Duration>(std::chrono::seconds(1), budget / static_cast<long>(candidates.size()));
   for (const auto& url : candidates) {
     Duration left = left_until(clock_, end);
     if (left <= Duration(0)) return;
@@ -327,8 +352,8 @@ void GatewayClient::maybe_discover(Duration budget, bool force) {
       std::lock_guard lock(mu_);
       prefix = prefix_;
     }
-    auto answer = post(url + prefix + "/cluster/member/list", "{}", attempt.timeout, attempt.connect_timeout,
-                       Safety::kIdempotent);
+    auto answer = post(url + prefix + "/cluster/member/list", "{}", attempt.timeout,
+                       attempt.connect_timeout, Safety::kIdempotent);
     if (!answer.ok() || gateway::server_error(*answer, 0)) continue;
     auto urls = gateway::decode_member_urls(*answer);
     if (!urls.ok() || urls->empty()) continue;

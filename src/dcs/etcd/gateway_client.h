@@ -53,8 +53,8 @@ class GatewayClient final : public KvApi {
   GatewayClient(GatewayOptions options, const Clock& clock, Random& random);
   ~GatewayClient() override;
 
-  Result<RangeResponse> range(const std::string& key, const std::string& range_end, bool serializable,
-                              Duration timeout) override;
+  Result<RangeResponse> range(const std::string& key, const std::string& range_end,
+                              bool serializable, Duration timeout) override;
   Result<Revision> put(const PutOp& op, Duration timeout) override;
   Result<TxnResponse> txn(const TxnRequest& request, Duration timeout) override;
   Result<std::int64_t> delete_range(const DeleteOp& op, Duration timeout) override;
@@ -62,10 +62,12 @@ class GatewayClient final : public KvApi {
   Result<std::optional<std::int64_t>> lease_keepalive(LeaseId id, Duration timeout) override;
   Status lease_revoke(LeaseId id, Duration timeout) override;
   Status watch(const std::string& key, const std::string& range_end, Revision start_revision,
-               const std::function<bool(const WatchBatch&)>& on_batch, const std::atomic<bool>& stop) override;
+               const std::function<bool(const WatchBatch&)>& on_batch,
+               const std::atomic<bool>& stop) override;
 
   // New timing from /config: socket keepalive and the discovery period follow it.
-  void set_timing(std::chrono::seconds ttl, std::chrono::seconds loop_wait, std::chrono::seconds retry_timeout);
+  void set_timing(std::chrono::seconds ttl, std::chrono::seconds loop_wait,
+                  std::chrono::seconds retry_timeout);
   // Re-reads certificate files from the next request on (SIGHUP): drops every idle connection;
   // `tls` replaces the paths when given. A running watch keeps its connection until it breaks.
   void reload(std::optional<TlsSettings> tls = std::nullopt);
@@ -76,16 +78,18 @@ class GatewayClient final : public KvApi {
   class SessionLease;
   enum class Safety { kIdempotent, kOnlyIfNotSent };
 
-  Result<nlohmann::json> call(const std::string& method, const std::string& body, Duration timeout, Safety safety);
-  // One attempt at one endpoint; sets `retry_elsewhere` when another endpoint may do better.
-  Result<nlohmann::json> call_once(const Attempt& attempt, const std::string& method, const std::string& body,
-                                   Safety safety, bool& retry_elsewhere);
-  Result<nlohmann::json> post(const std::string& url, const std::string& body, Duration timeout, Duration connect,
+  Result<nlohmann::json> call(const std::string& method, const std::string& body, Duration timeout,
                               Safety safety);
+  // One attempt at one endpoint; sets `retry_elsewhere` when another endpoint may do better.
+  Result<nlohmann::json> call_once(const Attempt& attempt, const std::string& method,
+                                   const std::string& body, Safety safety, bool& retry_elsewhere);
+  Result<nlohmann::json> post(const std::string& url, const std::string& body, Duration timeout,
+                              Duration connect, Safety safety);
   Status ensure_ready(const Attempt& attempt);
   Status authenticate(const Attempt& attempt);
   void maybe_discover(Duration budget, bool force);
-  HttpRequest request(const std::string& url, const std::string& body, Duration timeout, Duration connect) const;
+  HttpRequest request(const std::string& url, const std::string& body, Duration timeout,
+                      Duration connect) const;
 
   std::unique_ptr<CurlSession> take_session(std::uint64_t& generation);
   void return_session(std::unique_ptr<CurlSession> session, std::uint64_t generation);

@@ -97,10 +97,14 @@ Result<std::vector<KeyValue>> decode_kvs(const json& body) {
 
 const char* target_name(CompareTarget target) {
   switch (target) {
-    case CompareTarget::kCreate: return "CREATE";
-    case CompareTarget::kMod: return "MOD";
-    case CompareTarget::kValue: return "VALUE";
-    case CompareTarget::kVersion: return "VERSION";
+    case CompareTarget::kCreate:
+      return "CREATE";
+    case CompareTarget::kMod:
+      return "MOD";
+    case CompareTarget::kValue:
+      return "VALUE";
+    case CompareTarget::kVersion:
+      return "VERSION";
   }
   return "CREATE";
 }
@@ -108,10 +112,18 @@ const char* target_name(CompareTarget target) {
 json compare_json(const Compare& c) {
   json out = {{"key", b64(c.key)}, {"target", target_name(c.target)}, {"result", "EQUAL"}};
   switch (c.target) {
-    case CompareTarget::kCreate: out["create_revision"] = std::to_string(c.number); break;
-    case CompareTarget::kMod: out["mod_revision"] = std::to_string(c.number); break;
-    case CompareTarget::kVersion: out["version"] = std::to_string(c.number); break;
-    case CompareTarget::kValue: out["value"] = b64(c.value); break;
+    case CompareTarget::kCreate:
+      out["create_revision"] = std::to_string(c.number);
+      break;
+    case CompareTarget::kMod:
+      out["mod_revision"] = std::to_string(c.number);
+      break;
+    case CompareTarget::kVersion:
+      out["version"] = std::to_string(c.number);
+      break;
+    case CompareTarget::kValue:
+      out["value"] = b64(c.value);
+      break;
   }
   return out;
 }
@@ -132,7 +144,8 @@ json txn_json(const TxnRequest& request);
 
 json op_json(const TxnOp& op) {
   if (const auto* put = std::get_if<PutOp>(&op)) return {{"request_put", put_json(*put)}};
-  if (const auto* del = std::get_if<DeleteOp>(&op)) return {{"request_delete_range", delete_json(*del)}};
+  if (const auto* del = std::get_if<DeleteOp>(&op))
+    return {{"request_delete_range", delete_json(*del)}};
   if (const auto* range = std::get_if<RangeOp>(&op)) {
     json r = {{"key", b64(range->key)}};
     if (!range->range_end.empty()) r["range_end"] = b64(range->range_end);
@@ -193,13 +206,16 @@ std::string range_body(const std::string& key, const std::string& range_end, boo
 std::string put_body(const PutOp& op) { return put_json(op).dump(); }
 std::string txn_body(const TxnRequest& request) { return txn_json(request).dump(); }
 std::string delete_body(const DeleteOp& op) { return delete_json(op).dump(); }
-std::string grant_body(std::int64_t ttl_seconds) { return json{{"TTL", std::to_string(ttl_seconds)}}.dump(); }
+std::string grant_body(std::int64_t ttl_seconds) {
+  return json{{"TTL", std::to_string(ttl_seconds)}}.dump();
+}
 std::string lease_id_body(LeaseId id) { return json{{"ID", std::to_string(id.value)}}.dump(); }
 std::string auth_body(const std::string& name, const std::string& password) {
   return json{{"name", name}, {"password", password}}.dump();
 }
 
-std::string watch_body(const std::string& key, const std::string& range_end, Revision start_revision) {
+std::string watch_body(const std::string& key, const std::string& range_end,
+                       Revision start_revision) {
   json create = {{"key", b64(key)}, {"range_end", b64(range_end)}};
   if (start_revision.value > 0) create["start_revision"] = std::to_string(start_revision.value);
   return json{{"create_request", create}}.dump();
@@ -279,7 +295,8 @@ Result<std::optional<std::int64_t>> decode_keepalive(const json& body) {
 
 Result<WatchBatch> decode_watch_message(const json& body) {
   auto result = body.find("result");
-  if (result == body.end() || !result->is_object()) return bad_answer("watch message without result");
+  if (result == body.end() || !result->is_object())
+    return bad_answer("watch message without result");
   WatchBatch batch;
   auto rev = header_revision(*result);
   auto compact = int_field(*result, "compact_revision");
@@ -292,7 +309,8 @@ Result<WatchBatch> decode_watch_message(const json& body) {
     for (const auto& item : *events) {
       if (!item.is_object()) return bad_answer("watch event is not an object");
       WatchEvent event;
-      event.type = string_field(item, "type") == "DELETE" ? WatchEvent::Type::kDelete : WatchEvent::Type::kPut;
+      event.type = string_field(item, "type") == "DELETE" ? WatchEvent::Type::kDelete
+                                                          : WatchEvent::Type::kPut;
       auto kv_it = item.find("kv");
       auto kv = decode_kv(kv_it == item.end() ? json::object() : *kv_it);
       if (!kv.ok()) return kv.error();
@@ -306,7 +324,8 @@ Result<WatchBatch> decode_watch_message(const json& body) {
 Result<std::vector<std::string>> decode_member_urls(const json& body) {
   std::vector<std::string> urls;
   auto members = body.find("members");
-  if (members == body.end() || !members->is_array()) return bad_answer("member list without members");
+  if (members == body.end() || !members->is_array())
+    return bad_answer("member list without members");
   for (const auto& member : *members) {
     if (!member.is_object()) continue;
     auto client_urls = member.find("clientURLs");
@@ -330,8 +349,9 @@ Result<std::string> decode_version_prefix(const json& body) {
   major = *parse_int64(parts[0]);
   minor = *parse_int64(parts[1]);
   if (major < 3) {
-    return make_error(ErrorCode::kFailedPrecondition, "etcd cluster version " + body["etcdcluster"].get<std::string>() +
-                                                          " is older than 3.0");
+    return make_error(
+        ErrorCode::kFailedPrecondition,
+        "etcd cluster version " + body["etcdcluster"].get<std::string>() + " is older than 3.0");
   }
   if (major == 3 && minor < 3) return std::string("/v3alpha");
   if (major == 3 && minor == 3) return std::string("/v3beta");

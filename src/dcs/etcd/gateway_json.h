@@ -49,7 +49,8 @@ std::string txn_body(const TxnRequest& request);
 std::string delete_body(const DeleteOp& op);
 std::string grant_body(std::int64_t ttl_seconds);
 std::string lease_id_body(LeaseId id);  // keepalive and revoke
-std::string watch_body(const std::string& key, const std::string& range_end, Revision start_revision);
+std::string watch_body(const std::string& key, const std::string& range_end,
+                       Revision start_revision);
 std::string auth_body(const std::string& name, const std::string& password);
 
 // ---- responses --------------------------------------------------------------------------------

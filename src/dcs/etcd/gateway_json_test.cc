@@ -14,13 +14,16 @@ namespace {
 using nlohmann::json;
 
 TEST(GatewayJson, EncodesKeysAsBase64AndInt64sAsStrings) {
-  EXPECT_EQ(json::parse(gateway::range_body("/service/b/", "/service/b0", true)),
-            json::parse(R"({"key":"L3NlcnZpY2UvYi8=","range_end":"L3NlcnZpY2UvYjA=","serializable":true})"));
+  EXPECT_EQ(
+      json::parse(gateway::range_body("/service/b/", "/service/b0", true)),
+      json::parse(
+          R"({"key":"L3NlcnZpY2UvYi8=","range_end":"L3NlcnZpY2UvYjA=","serializable":true})"));
   EXPECT_EQ(json::parse(gateway::put_body({"/k", "v", LeaseId(7587862064812345678)})),
             json::parse(R"({"key":"L2s=","value":"dg==","lease":"7587862064812345678"})"));
   EXPECT_EQ(json::parse(gateway::grant_body(30)), json::parse(R"({"TTL":"30"})"));
-  EXPECT_EQ(json::parse(gateway::watch_body("/a/", "/a0", Revision(12))),
-            json::parse(R"({"create_request":{"key":"L2Ev","range_end":"L2Ew","start_revision":"12"}})"));
+  EXPECT_EQ(
+      json::parse(gateway::watch_body("/a/", "/a0", Revision(12))),
+      json::parse(R"({"create_request":{"key":"L2Ev","range_end":"L2Ew","start_revision":"12"}})"));
 }
 
 TEST(GatewayJson, EncodesTheRefreshTxnWithItsNestedFailureTxn) {
@@ -32,13 +35,15 @@ TEST(GatewayJson, EncodesTheRefreshTxnWithItsNestedFailureTxn) {
   request.success = {PutOp{"/l", "n", LeaseId(5)}};
   request.failure = {nested};
   auto body = json::parse(gateway::txn_body(request));
-  EXPECT_EQ(body["compare"][0], json::parse(R"({"key":"L2w=","target":"VALUE","result":"EQUAL","value":"bg=="})"));
+  EXPECT_EQ(body["compare"][0],
+            json::parse(R"({"key":"L2w=","target":"VALUE","result":"EQUAL","value":"bg=="})"));
   EXPECT_EQ(body["failure"][0]["request_txn"]["compare"][0]["create_revision"], "0");
   EXPECT_EQ(body["failure"][0]["request_txn"]["success"][0]["request_put"]["lease"], "5");
 }
 
 TEST(GatewayJson, DecodesARangeWithOmittedDefaults) {
-  auto body = json::parse(R"({"header":{"revision":"67"},"kvs":[{"key":"L2w=","create_revision":"57",
+  auto body =
+      json::parse(R"({"header":{"revision":"67"},"kvs":[{"key":"L2w=","create_revision":"57",
       "mod_revision":"57","version":"1","lease":"2374701134395606790"},{"key":"L2M=","value":"e30=","mod_revision":3}],"count":"2"})");
   auto range = gateway::decode_range(body);
   ASSERT_TRUE(range.ok());
@@ -56,7 +61,8 @@ TEST(GatewayJson, DecodesTxnOutcomesIncludingTheNestedOne) {
   ASSERT_TRUE(failed.ok());
   EXPECT_FALSE(failed->succeeded);  // absent means false
   EXPECT_EQ(failed->responses[0].nested_succeeded, true);
-  auto weird = gateway::decode_txn(json::parse(R"({"succeeded":"yes","responses":[{"response_txn":{"succeeded":1}}]})"));
+  auto weird = gateway::decode_txn(
+      json::parse(R"({"succeeded":"yes","responses":[{"response_txn":{"succeeded":1}}]})"));
   ASSERT_TRUE(weird.ok());
   EXPECT_FALSE(weird->succeeded);
 }
@@ -64,7 +70,8 @@ TEST(GatewayJson, DecodesTxnOutcomesIncludingTheNestedOne) {
 TEST(GatewayJson, ReadsAKeepaliveWithoutTtlAsALostLease) {
   EXPECT_EQ(*gateway::decode_keepalive(json::parse(R"({"result":{"ID":"5","TTL":"30"}})")), 30);
   EXPECT_FALSE(gateway::decode_keepalive(json::parse(R"({"result":{"ID":"5"}})"))->has_value());
-  EXPECT_FALSE(gateway::decode_keepalive(json::parse(R"({"result":{"ID":"5","TTL":"0"}})"))->has_value());
+  EXPECT_FALSE(
+      gateway::decode_keepalive(json::parse(R"({"result":{"ID":"5","TTL":"0"}})"))->has_value());
 }
 
 TEST(GatewayJson, DecodesWatchEventsCancellationAndStreamErrors) {
@@ -74,16 +81,19 @@ TEST(GatewayJson, DecodesWatchEventsCancellationAndStreamErrors) {
   ASSERT_EQ(batch->events.size(), 2u);
   EXPECT_EQ(batch->events[0].type, WatchEvent::Type::kPut);
   EXPECT_EQ(batch->events[1].type, WatchEvent::Type::kDelete);
-  auto canceled = gateway::decode_watch_message(
-      json::parse(R"({"result":{"header":{"revision":"90"},"canceled":true,"compact_revision":"50"}})"));
+  auto canceled = gateway::decode_watch_message(json::parse(
+      R"({"result":{"header":{"revision":"90"},"canceled":true,"compact_revision":"50"}})"));
   EXPECT_TRUE(canceled->canceled);
   EXPECT_EQ(canceled->compact_revision, Revision(50));
   auto in_stream = gateway::server_error(
-      json::parse(R"({"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}})"), 200);
+      json::parse(
+          R"({"error":{"grpc_code":14,"http_code":503,"message":"etcdserver: no leader","http_status":"Service Unavailable"}})"),
+      200);
   ASSERT_TRUE(in_stream);
   EXPECT_EQ(in_stream->grpc_code, 14);
   EXPECT_TRUE(in_stream->is_transient());
-  auto unary = gateway::server_error(json::parse(R"({"error":"etcdserver: invalid auth token","code":16,"message":"x"})"), 401);
+  auto unary = gateway::server_error(
+      json::parse(R"({"error":"etcdserver: invalid auth token","code":16,"message":"x"})"), 401);
   ASSERT_TRUE(unary);
   EXPECT_TRUE(unary->is_auth_error());
   EXPECT_FALSE(gateway::server_error(json::parse(R"({"header":{}})"), 200));
@@ -102,10 +112,18 @@ TEST(GatewayJson, RejectsAnswersOfTheWrongShapeWithoutThrowing) {
 }
 
 TEST(GatewayJson, PicksTheApiPrefixFromTheClusterVersion) {
-  EXPECT_EQ(*gateway::decode_version_prefix(json::parse(R"({"etcdserver":"3.4.23","etcdcluster":"3.4.0"})")), "/v3");
-  EXPECT_EQ(*gateway::decode_version_prefix(json::parse(R"({"etcdserver":"3.3.1","etcdcluster":"3.3.0"})")), "/v3beta");
-  EXPECT_EQ(*gateway::decode_version_prefix(json::parse(R"({"etcdserver":"3.2.1","etcdcluster":"3.2.0"})")), "/v3alpha");
-  EXPECT_FALSE(gateway::decode_version_prefix(json::parse(R"({"etcdserver":"2.3.8","etcdcluster":"2.3.0"})")).ok());
+  EXPECT_EQ(*gateway::decode_version_prefix(
+                json::parse(R"({"etcdserver":"3.4.23","etcdcluster":"3.4.0"})")),
+            "/v3");
+  EXPECT_EQ(*gateway::decode_version_prefix(
+                json::parse(R"({"etcdserver":"3.3.1","etcdcluster":"3.3.0"})")),
+            "/v3beta");
+  EXPECT_EQ(*gateway::decode_version_prefix(
+                json::parse(R"({"etcdserver":"3.2.1","etcdcluster":"3.2.0"})")),
+            "/v3alpha");
+  EXPECT_FALSE(
+      gateway::decode_version_prefix(json::parse(R"({"etcdserver":"2.3.8","etcdcluster":"2.3.0"})"))
+          .ok());
 }
 
 TEST(GatewayJson, ReadsClientUrlsOfStartedMembersOnly) {
@@ -179,23 +197,37 @@ TEST_P(CurlErrors, BecomeOneSentenceAndARetryDecision) {
 INSTANTIATE_TEST_SUITE_P(
     Table, CurlErrors,
     testing::Values(
-        CurlCase{60, "SSL certificate problem: unable to get local issuer certificate", false, TransportError::Kind::kTls,
-                 "TLS handshake failed: certificate verify failed (unable to get local issuer certificate)"},
-        CurlCase{60, "SSL: no alternative certificate subject name matches target host name '127.0.0.1'", false,
+        CurlCase{60, "SSL certificate problem: unable to get local issuer certificate", false,
                  TransportError::Kind::kTls,
-                 "TLS handshake failed: certificate verify failed (hostname/IP mismatch: the server certificate does not "
-                 "name '127.0.0.1')"},
-        CurlCase{56, "OpenSSL SSL_read: error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0", true,
-                 TransportError::Kind::kTls, "TLS handshake failed: the server sent alert 'tlsv13 alert certificate required'"},
-        CurlCase{35, "OpenSSL SSL_connect: error:0A000412:SSL routines::sslv3 alert bad certificate, errno 0", false,
-                 TransportError::Kind::kTls, "TLS handshake failed: the server sent alert 'sslv3 alert bad certificate'"},
-        CurlCase{7, "Failed to connect to 127.0.0.1 port 17001 after 0 ms: Couldn't connect to server", false,
-                 TransportError::Kind::kNotSent, "Failed to connect to 127.0.0.1 port 17001 after 0 ms: Couldn't connect to server"},
+                 "TLS handshake failed: certificate verify failed (unable to get local issuer "
+                 "certificate)"},
+        CurlCase{
+            60, "SSL: no alternative certificate subject name matches target host name '127.0.0.1'",
+            false, TransportError::Kind::kTls,
+            "TLS handshake failed: certificate verify failed (hostname/IP mismatch: the server "
+            "certificate does not "
+            "name '127.0.0.1')"},
+        CurlCase{56,
+                 "OpenSSL SSL_read: error:0A00045C:SSL routines::tlsv13 alert certificate "
+                 "required, errno 0",
+                 true, TransportError::Kind::kTls,
+                 "TLS handshake failed: the server sent alert 'tlsv13 alert certificate required'"},
+        CurlCase{35,
+                 "OpenSSL SSL_connect: error:0A000412:SSL routines::sslv3 alert bad certificate, "
+                 "errno 0",
+                 false, TransportError::Kind::kTls,
+                 "TLS handshake failed: the server sent alert 'sslv3 alert bad certificate'"},
+        CurlCase{
+            7, "Failed to connect to 127.0.0.1 port 17001 after 0 ms: Couldn't connect to server",
+            false, TransportError::Kind::kNotSent,
+            "Failed to connect to 127.0.0.1 port 17001 after 0 ms: Couldn't connect to server"},
         CurlCase{28, "Operation timed out after 1000 milliseconds with 0 bytes received", true,
-                 TransportError::Kind::kMaybeSent, "Operation timed out after 1000 milliseconds with 0 bytes received"},
-        CurlCase{28, "Connection timed out after 1000 milliseconds", false, TransportError::Kind::kNotSent,
-                 "Connection timed out after 1000 milliseconds"},
-        CurlCase{52, "Empty reply from server", true, TransportError::Kind::kMaybeSent, "Empty reply from server"}));
+                 TransportError::Kind::kMaybeSent,
+                 "Operation timed out after 1000 milliseconds with 0 bytes received"},
+        CurlCase{28, "Connection timed out after 1000 milliseconds", false,
+                 TransportError::Kind::kNotSent, "Connection timed out after 1000 milliseconds"},
+        CurlCase{52, "Empty reply from server", true, TransportError::Kind::kMaybeSent,
+                 "Empty reply from server"}));
 
 }  // namespace
 }  // namespace pghalo::dcs::etcd

@@ -18,15 +18,17 @@ Result<T> decoded(const Result<nlohmann::json>& answer, Decode decode) {
   try {
     return decode(*answer);
   } catch (const std::exception& e) {
-    return make_error(ErrorCode::kInternal, std::string("unexpected answer from etcd: ") + e.what());
+    return make_error(ErrorCode::kInternal,
+                      std::string("unexpected answer from etcd: ") + e.what());
   }
 }
 
 }  // namespace
 
-Result<RangeResponse> GatewayClient::range(const std::string& key, const std::string& range_end, bool serializable,
-                                           Duration timeout) {
-  auto answer = call("/kv/range", gateway::range_body(key, range_end, serializable), timeout, Safety::kIdempotent);
+Result<RangeResponse> GatewayClient::range(const std::string& key, const std::string& range_end,
+                                           bool serializable, Duration timeout) {
+  auto answer = call("/kv/range", gateway::range_body(key, range_end, serializable), timeout,
+                     Safety::kIdempotent);
   return decoded<RangeResponse>(answer, gateway::decode_range);
 }
 
@@ -47,7 +49,8 @@ Result<std::int64_t> GatewayClient::delete_range(const DeleteOp& op, Duration ti
 }
 
 Result<LeaseGrant> GatewayClient::lease_grant(std::int64_t ttl_seconds, Duration timeout) {
-  auto answer = call("/lease/grant", gateway::grant_body(ttl_seconds), timeout, Safety::kOnlyIfNotSent);
+  auto answer =
+      call("/lease/grant", gateway::grant_body(ttl_seconds), timeout, Safety::kOnlyIfNotSent);
   return decoded<LeaseGrant>(answer, gateway::decode_grant);
 }
 
@@ -62,8 +65,10 @@ Status GatewayClient::lease_revoke(LeaseId id, Duration timeout) {
   return ok_status();
 }
 
-Status GatewayClient::watch(const std::string& key, const std::string& range_end, Revision start_revision,
-                            const std::function<bool(const WatchBatch&)>& on_batch, const std::atomic<bool>& stop) {
+Status GatewayClient::watch(const std::string& key, const std::string& range_end,
+                            Revision start_revision,
+                            const std::function<bool(const WatchBatch&)>& on_batch,
+                            const std::atomic<bool>& stop) {
   Attempt attempt;
   std::chrono::seconds retry_timeout = configured_.retry_timeout;
   maybe_discover(retry_timeout, false);
@@ -81,8 +86,9 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
     std::lock_guard lock(mu_);
     prefix = prefix_;
   }
-  HttpRequest req = request(attempt.url + prefix + "/watch", gateway::watch_body(key, range_end, start_revision),
-                            Duration(0), attempt.connect_timeout);
+  HttpRequest req =
+      request(attempt.url + prefix + "/watch", gateway::watch_body(key, range_end, start_revision),
+              Duration(0), attempt.connect_timeout);
   req.timeout = Duration(0);  // a stream has no overall deadline; TCP keepalive guards it
   req.connect_timeout = attempt.connect_timeout;
   req.stop = &stop;
@@ -101,7 +107,8 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
           std::lock_guard lock(mu_);
           token_.clear();  // the next attempt authenticates again
         }
-        stream_error = make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": watch: " + server->message);
+        stream_error = make_error(ErrorCode::kUnavailable,
+                                  "etcd " + attempt.url + ": watch: " + server->message);
         return false;
       }
       auto batch = decoded<WatchBatch>(*message, gateway::decode_watch_message);
@@ -115,7 +122,8 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
         return false;
       }
     }
-    if (splitter.broken()) stream_error = make_error(ErrorCode::kInternal, "etcd watch stream is not JSON objects");
+    if (splitter.broken())
+      stream_error = make_error(ErrorCode::kInternal, "etcd watch stream is not JSON objects");
     return !splitter.broken();
   };
   TlsSettings tls;
@@ -135,9 +143,11 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   }
   if (stream_error) return *stream_error;
   if (outcome.error) {
-    return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": watch stream broke: " + outcome.error->message);
+    return make_error(ErrorCode::kUnavailable,
+                      "etcd " + attempt.url + ": watch stream broke: " + outcome.error->message);
   }
-  return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url + ": watch stream closed (HTTP " +
+  return make_error(ErrorCode::kUnavailable, "etcd " + attempt.url +
+                                                 ": watch stream closed (HTTP " +
                                                  std::to_string(outcome.response->status) + ")");
 }
 

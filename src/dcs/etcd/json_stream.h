@@ -14,7 +14,8 @@ namespace pghalo::dcs::etcd {
 class JsonStreamSplitter {
  public:
   // A bound on one message so that a broken stream cannot grow memory without end.
-  explicit JsonStreamSplitter(std::size_t max_message_bytes = 64u << 20) : max_(max_message_bytes) {}
+  explicit JsonStreamSplitter(std::size_t max_message_bytes = 64u << 20)
+      : max_(max_message_bytes) {}
 
   // Appends bytes; returns the objects completed by them, in order.
   std::vector<std::string> feed(std::string_view bytes);

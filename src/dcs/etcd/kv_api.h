@@ -77,9 +77,9 @@ struct TxnRequest {
 };
 
 struct TxnOpResponse {
-  std::vector<KeyValue> kvs;                 // for a RangeOp
-  std::int64_t deleted = 0;                  // for a DeleteOp
-  std::optional<bool> nested_succeeded;      // for a nested TxnRequest
+  std::vector<KeyValue> kvs;             // for a RangeOp
+  std::int64_t deleted = 0;              // for a DeleteOp
+  std::optional<bool> nested_succeeded;  // for a nested TxnRequest
 };
 
 struct TxnResponse {

@@ -25,11 +25,13 @@ std::string diagnose_client_certificate(const TlsSettings& tls, WallTime now) {
   if (tls.cert.empty()) return "no client certificate is configured";
   std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(tls.cert.c_str(), "r"), BIO_free);
   if (!file) return "";
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert) return "";
   std::time_t at = std::chrono::system_clock::to_time_t(now);
   if (X509_cmp_time(X509_get0_notAfter(cert.get()), &at) < 0) {
-    return "the client certificate " + tls.cert + " expired on " + format_asn1_time(X509_get0_notAfter(cert.get()));
+    return "the client certificate " + tls.cert + " expired on " +
+           format_asn1_time(X509_get0_notAfter(cert.get()));
   }
   if (X509_cmp_time(X509_get0_notBefore(cert.get()), &at) > 0) {
     return "the client certificate " + tls.cert + " is not valid before " +

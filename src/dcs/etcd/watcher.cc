@@ -6,8 +6,13 @@
 
 namespace pghalo::dcs::etcd {
 
-Watcher::Watcher(KvApi& kv, KeyLayout layout, Random& random, ChangeCallback callback, WatcherOptions options)
-    : kv_(kv), layout_(std::move(layout)), random_(random), callback_(std::move(callback)), options_(options) {}
+Watcher::Watcher(KvApi& kv, KeyLayout layout, Random& random, ChangeCallback callback,
+                 WatcherOptions options)
+    : kv_(kv),
+      layout_(std::move(layout)),
+      random_(random),
+      callback_(std::move(callback)),
+      options_(options) {}
 
 Watcher::~Watcher() { stop(); }
 
@@ -33,7 +38,8 @@ void Watcher::run() {
     if (stop_) break;
     if (delivered) continue;  // progress: resume at once
     if (!status.ok()) {
-      log::warn("etcd_watch_failed", "etcd watch failed; retrying", {{"error", status.error().message}});
+      log::warn("etcd_watch_failed", "etcd watch failed; retrying",
+                {{"error", status.error().message}});
     }
     Duration pause = next_backoff();
     std::unique_lock lock(mu_);
@@ -50,7 +56,8 @@ Duration Watcher::next_backoff() {
 }
 
 Status Watcher::resync() {
-  auto range = kv_.range(layout_.prefix(), layout_.prefix_end(), /*serializable=*/false, options_.read_timeout);
+  auto range = kv_.range(layout_.prefix(), layout_.prefix_end(), /*serializable=*/false,
+                         options_.read_timeout);
   if (!range.ok()) return range.error();
   leader_value_.reset();
   for (const auto& kv : range->kvs) {

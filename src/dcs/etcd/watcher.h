@@ -31,15 +31,15 @@ namespace pghalo::dcs::etcd {
 
 // What changed, as a bit set.
 enum Change : unsigned {
-  kLeaderChanged = 1u << 0,    // `leader` now holds another name (or was created)
-  kLeaderDeleted = 1u << 1,    // `leader` was deleted or expired
+  kLeaderChanged = 1u << 0,  // `leader` now holds another name (or was created)
+  kLeaderDeleted = 1u << 1,  // `leader` was deleted or expired
   kConfigChanged = 1u << 2,
   kFailoverChanged = 1u << 3,
   kSyncChanged = 1u << 4,
-  kStatusChanged = 1u << 5,    // `status` or legacy `optime/leader`
-  kMembersChanged = 1u << 6,   // any members/<name>
-  kOtherChanged = 1u << 7,     // initialize, history, failsafe, unknown keys
-  kEverything = 0xffu,         // the view was rebuilt: anything may have changed
+  kStatusChanged = 1u << 5,   // `status` or legacy `optime/leader`
+  kMembersChanged = 1u << 6,  // any members/<name>
+  kOtherChanged = 1u << 7,    // initialize, history, failsafe, unknown keys
+  kEverything = 0xffu,        // the view was rebuilt: anything may have changed
 };
 
 using ChangeCallback = std::function<void(unsigned changes)>;
@@ -54,7 +54,8 @@ struct WatcherOptions {
 class Watcher {
  public:
   // `kv` and `random` must outlive the watcher; `random` is used only by the watcher's thread.
-  Watcher(KvApi& kv, KeyLayout layout, Random& random, ChangeCallback callback, WatcherOptions options = {});
+  Watcher(KvApi& kv, KeyLayout layout, Random& random, ChangeCallback callback,
+          WatcherOptions options = {});
   ~Watcher();
   Watcher(const Watcher&) = delete;
   Watcher& operator=(const Watcher&) = delete;

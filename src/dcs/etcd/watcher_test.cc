@@ -15,7 +15,8 @@ class WatcherTest : public testing::Test {
   FakeKv kv_{clock_};
   SeededRandom random_{7};
   std::vector<unsigned> seen_;
-  Watcher watcher_{kv_, KeyLayout("/service", "pglab"), random_, [this](unsigned c) { seen_.push_back(c); }};
+  Watcher watcher_{kv_, KeyLayout("/service", "pglab"), random_,
+                   [this](unsigned c) { seen_.push_back(c); }};
 
   unsigned step_and_collect() {
     seen_.clear();

@@ -1,0 +1,69 @@
+// FakePeerClient: answers `GET /patroni` for in-process agents from their status snapshots, with
+// per-member reachability switches. For agent tests and the simulator. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "model/status.h"
+#include "peer/peer_client.h"
+
+namespace pghalo::fakes {
+
+class FakePeerClient final : public peer::PeerClient {
+ public:
+  using SnapshotFn = std::function<std::shared_ptr<const model::StatusSnapshot>()>;
+
+  void add(const std::string& api_url, SnapshotFn snapshot) { members_[api_url] = std::move(snapshot); }
+  void set_reachable(const std::string& api_url, bool reachable) {
+    if (reachable) {
+      unreachable_.erase(api_url);
+    } else {
+      unreachable_.insert(api_url);
+    }
+  }
+
+  std::vector<model::PeerStatus> fetch_status(const std::vector<peer::PeerTarget>& targets,
+                                              Duration) override {
+    std::vector<model::PeerStatus> out;
+    for (const auto& t : targets) {
+      model::PeerStatus p;
+      p.name = t.name;
+      auto it = members_.find(t.api_url);
+      auto snap = (it == members_.end() || unreachable_.count(t.api_url)) ? nullptr : it->second();
+      if (snap && snap->pg.accepting_connections) {
+        p.reachable = true;
+        p.is_primary = !snap->pg.in_recovery;
+        p.wal_position = snap->pg.position();
+        p.timeline = snap->pg.timeline;
+        p.nofailover = !snap->tags.can_failover();
+        p.state = std::string(model::pg_state_name(snap->state));
+      } else {
+        p.error = "unreachable";
+      }
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  std::vector<peer::FailsafeReply> post_failsafe(const std::vector<peer::PeerTarget>& targets,
+                                                 const nlohmann::json&, Duration) override {
+    std::vector<peer::FailsafeReply> out;
+    for (const auto& t : targets) {
+      peer::FailsafeReply r;
+      r.name = t.name;
+      r.accepted = members_.count(t.api_url) && !unreachable_.count(t.api_url);
+      out.push_back(r);
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, SnapshotFn> members_;
+  std::set<std::string> unreachable_;
+};
+
+}  // namespace pghalo::fakes

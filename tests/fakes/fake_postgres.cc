@@ -1,0 +1,265 @@
+#include "fake_postgres.h"
+
+#include "common/strings.h"
+
+namespace pghalo::fakes {
+namespace {
+
+Error down(const std::string& what) { return make_error(ErrorCode::kFailedPrecondition, what); }
+
+// The switch LSN at which `tl` ended in `history`, if it did.
+std::optional<std::uint64_t> switch_point(const FakeServer& s, std::int64_t tl) {
+  for (const auto& [ended, lsn] : s.history) {
+    if (ended == tl) return lsn;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+FakePostgres::FakePostgres(FakePgWorld& world, std::string name)
+    : world_(world), name_(std::move(name)) {}
+
+FakeServer& FakePostgres::server() { return *world_.find(name_); }
+
+model::PgObservation FakePostgres::observe() {
+  const FakeServer& s = server();
+  model::PgObservation o;
+  o.data_dir = s.data_valid ? model::DataDirState::kValid : model::DataDirState::kEmpty;
+  if (s.data_valid) {
+    model::ControlData c;
+    c.system_identifier = s.system_identifier;
+    c.checkpoint_timeline = model::TimelineId(s.timeline);
+    c.checkpoint_lsn = model::Lsn(s.lsn);
+    c.wal_log_hints = true;
+    c.data_checksums = true;
+    if (s.running) {
+      c.cluster_state = s.in_recovery ? "in archive recovery" : "in production";
+    } else if (!s.cleanly_shut_down) {
+      c.cluster_state = s.was_primary_at_shutdown ? "in production" : "in archive recovery";
+    } else {
+      c.cluster_state = s.was_primary_at_shutdown ? "shut down" : "shut down in recovery";
+    }
+    o.control = c;
+  }
+  if (!s.running) return o;
+  o.postmaster_pid = 1000;
+  o.accepting_connections = true;
+  o.in_recovery = s.in_recovery;
+  o.timeline = model::TimelineId(s.timeline);
+  o.server_version = 150018;
+  o.postmaster_start_time = "2026-11-26 20:45:44.828388+00:00";
+  if (s.in_recovery) {
+    o.received_lsn = model::Lsn(s.lsn);
+    o.replayed_lsn = model::Lsn(s.lsn);
+    if (s.upstream) {
+      model::WalReceiver w;
+      w.status = "streaming";
+      w.received_timeline = model::TimelineId(s.timeline);
+      o.wal_receiver = w;
+    }
+  } else {
+    o.wal_position = model::Lsn(s.lsn);
+  }
+  for (const auto& slot : s.slots) {
+    model::ReplicationSlot rs;
+    rs.name = slot;
+    rs.type = "physical";
+    o.slots.push_back(rs);
+  }
+  return o;
+}
+
+Status FakePostgres::initdb(const pg::BootstrapSpec&, Duration) {
+  FakeServer& s = server();
+  if (s.data_valid) return ok_status();  // idempotent, like the real bootstrap job expects
+  s.data_valid = true;
+  s.system_identifier = world_.new_system_identifier();
+  s.timeline = 1;
+  s.lsn = 0x1000000;
+  s.history.clear();
+  s.rows.clear();
+  return ok_status();
+}
+
+Status FakePostgres::write_files(const pg::ManagedFiles& files) {
+  if (!server().data_valid) return down("no data directory");
+  pending_recovery_ = files.recovery;
+  files_written_ = true;
+  return ok_status();
+}
+
+Status FakePostgres::start(Duration) {
+  FakeServer& s = server();
+  if (!s.data_valid) return down("no data directory");
+  if (s.broken) return make_error(ErrorCode::kInternal, "postgres failed to start (injected)");
+  if (s.running) return ok_status();
+  s.running = true;
+  s.starts++;
+  s.in_recovery = pending_recovery_.has_value();
+  s.standby_configured = s.in_recovery;
+  s.upstream.reset();
+  if (pending_recovery_ && pending_recovery_->upstream) {
+    s.upstream = pending_recovery_->upstream->host + ":" + std::to_string(pending_recovery_->upstream->port);
+  }
+  s.cleanly_shut_down = false;
+  s.was_primary_at_shutdown = !s.in_recovery;
+  return ok_status();
+}
+
+Status FakePostgres::stop(pg::StopMode mode, Duration) {
+  FakeServer& s = server();
+  if (!s.running) return ok_status();
+  s.running = false;
+  s.cleanly_shut_down = mode != pg::StopMode::kImmediate;
+  s.was_primary_at_shutdown = !s.in_recovery;
+  if (s.cleanly_shut_down && !s.in_recovery) {
+    // The shutdown checkpoint reaches the standbys before a fast stop completes.
+    world_.replicate();
+  }
+  return ok_status();
+}
+
+Status FakePostgres::signal_immediate_stop() { return stop(pg::StopMode::kImmediate, Duration(0)); }
+
+Status FakePostgres::promote(Duration) {
+  FakeServer& s = server();
+  if (!s.running) return down("not running");
+  if (!s.in_recovery) return ok_status();
+  s.history.emplace_back(s.timeline, s.lsn);
+  s.timeline += 1;
+  s.in_recovery = false;
+  s.standby_configured = false;
+  s.upstream.reset();
+  s.was_primary_at_shutdown = true;
+  s.promotions++;
+  return ok_status();
+}
+
+Status FakePostgres::reload() {
+  FakeServer& s = server();
+  if (!s.running) return down("not running");
+  if (s.in_recovery) {
+    s.upstream.reset();
+    if (pending_recovery_ && pending_recovery_->upstream) {
+      s.upstream = pending_recovery_->upstream->host + ":" + std::to_string(pending_recovery_->upstream->port);
+    }
+  }
+  return ok_status();
+}
+
+Status FakePostgres::checkpoint(Duration) { return server().running ? ok_status() : down("not running"); }
+
+Status FakePostgres::execute(const std::string&, Duration) {
+  return server().running ? ok_status() : down("not running");
+}
+
+Status FakePostgres::basebackup(const pg::SourceServer& source, Duration) {
+  FakeServer* from = world_.find_by_address(source.host, source.port);
+  if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "source not running");
+  FakeServer& s = server();
+  s.data_valid = true;
+  s.system_identifier = from->system_identifier;
+  s.timeline = from->timeline;
+  s.lsn = from->lsn;
+  s.history = from->history;
+  s.rows = from->rows;
+  s.cleanly_shut_down = true;
+  s.was_primary_at_shutdown = false;
+  s.clones++;
+  return ok_status();
+}
+
+Result<pg::RewindCheck> FakePostgres::check_rewind(const pg::SourceServer& leader, Duration) {
+  FakeServer* from = world_.find_by_address(leader.host, leader.port);
+  if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "leader not reachable");
+  pg::RewindCheck check;
+  check.need = FakePgWorld::diverged(server(), *from) ? pg::RewindNeed::kNeeded : pg::RewindNeed::kNotNeeded;
+  return check;
+}
+
+Status FakePostgres::rewind(const pg::SourceServer& leader, Duration) {
+  FakeServer* from = world_.find_by_address(leader.host, leader.port);
+  if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "leader not reachable");
+  FakeServer& s = server();
+  if (s.running) return down("pg_rewind needs a stopped server");
+  // pg_rewind copies what changed since the divergence: the result is the leader's lineage,
+  // at the leader's position.
+  s.timeline = from->timeline;
+  s.lsn = from->lsn;
+  s.history = from->history;
+  s.rows = from->rows;
+  s.cleanly_shut_down = true;
+  s.was_primary_at_shutdown = false;
+  s.rewinds++;
+  return ok_status();
+}
+
+Status FakePostgres::remove_data_directory() {
+  FakeServer& s = server();
+  if (s.running) return down("running");
+  s.data_valid = false;
+  s.system_identifier.clear();
+  s.rows.clear();
+  return ok_status();
+}
+
+Status FakePostgres::sync_physical_slots(const std::vector<std::string>& desired, Duration) {
+  server().slots = desired;
+  return ok_status();
+}
+
+FakeServer& FakePgWorld::add(const std::string& name, const std::string& address) {
+  FakeServer& s = servers_[name];
+  s.name = name;
+  s.address = address;
+  return s;
+}
+
+FakeServer* FakePgWorld::find(const std::string& name) {
+  auto it = servers_.find(name);
+  return it == servers_.end() ? nullptr : &it->second;
+}
+
+FakeServer* FakePgWorld::find_by_address(const std::string& host, int port) {
+  std::string address = host + ":" + std::to_string(port);
+  for (auto& [name, s] : servers_) {
+    if (s.address == address) return &s;
+  }
+  return nullptr;
+}
+
+std::optional<std::uint64_t> FakePgWorld::write(const std::string& name, const std::string& payload,
+                                                std::uint64_t bytes) {
+  FakeServer* s = find(name);
+  if (!s || !s->running || s->in_recovery) return std::nullopt;
+  s->lsn += bytes;
+  s->rows.emplace_back(s->lsn, payload);
+  return s->lsn;
+}
+
+bool FakePgWorld::diverged(const FakeServer& local, const FakeServer& source) {
+  if (local.timeline > source.timeline) return true;
+  if (local.timeline == source.timeline) return local.lsn > source.lsn;
+  auto point = switch_point(source, local.timeline);
+  if (!point) return true;  // our timeline is not an ancestor of the source's
+  return local.lsn > *point;
+}
+
+void FakePgWorld::replicate() {
+  for (auto& [name, s] : servers_) {
+    if (!s.running || !s.in_recovery || !s.upstream) continue;
+    auto colon = s.upstream->rfind(':');
+    FakeServer* up = find_by_address(s.upstream->substr(0, colon),
+                                     std::atoi(s.upstream->c_str() + colon + 1));
+    if (!up || !up->running || up == &s || diverged(s, *up)) continue;
+    s.timeline = up->timeline;
+    s.history = up->history;
+    s.lsn = up->lsn;
+    s.rows = up->rows;
+  }
+}
+
+std::string FakePgWorld::new_system_identifier() { return std::to_string(next_sysid_++); }
+
+}  // namespace pghalo::fakes

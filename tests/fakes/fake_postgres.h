@@ -1,0 +1,100 @@
+// FakePostgres: a simulated PostgreSQL server per member, for agent tests and the simulator.
+// It models what the HA decisions depend on: a data directory with a system identifier, a
+// running postmaster that is a primary or a standby, a WAL position and a timeline with its
+// history, streaming from an upstream, promotion (new timeline), pg_basebackup, divergence and
+// pg_rewind. FakePgWorld holds every member's server so clone/stream/rewind can see the source.
+//
+// Time does not pass inside FakePostgres: every control operation completes at once. The world
+// moves WAL with write() and replicate(). Not thread-safe: tests and the simulator drive it from
+// one thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/postgres.h"
+
+namespace pghalo::fakes {
+
+class FakePgWorld;
+
+// What is on one member's disk and whether its postmaster runs.
+struct FakeServer {
+  std::string name;
+  std::string address;  // "host:port" its conn_url names
+  bool data_valid = false;
+  std::string system_identifier;
+  std::int64_t timeline = 0;
+  std::uint64_t lsn = 0;  // end of the local WAL (flushed)
+  // Timeline history: (timeline that ended, switch LSN), like <tl>.history.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> history;
+  bool running = false;
+  bool in_recovery = false;
+  bool standby_configured = false;       // standby.signal
+  std::optional<std::string> upstream;   // "host:port" from primary_conninfo
+  bool cleanly_shut_down = true;
+  bool was_primary_at_shutdown = false;
+  bool broken = false;                   // start() fails (a test's fault)
+  std::vector<std::string> slots;
+  int starts = 0, promotions = 0, rewinds = 0, clones = 0;
+
+  // Rows written on this server's timeline lineage: (lsn, payload) — the simulator's client
+  // workload checks acknowledged rows survive.
+  std::vector<std::pair<std::uint64_t, std::string>> rows;
+};
+
+class FakePostgres final : public pg::PostgresProbe, public pg::PostgresControl {
+ public:
+  FakePostgres(FakePgWorld& world, std::string name);
+
+  model::PgObservation observe() override;
+
+  Status initdb(const pg::BootstrapSpec& spec, Duration timeout) override;
+  Status write_files(const pg::ManagedFiles& files) override;
+  Status start(Duration timeout) override;
+  Status stop(pg::StopMode mode, Duration timeout) override;
+  Status signal_immediate_stop() override;
+  Status promote(Duration timeout) override;
+  Status reload() override;
+  Status checkpoint(Duration timeout) override;
+  Status execute(const std::string& sql, Duration timeout) override;
+  Status basebackup(const pg::SourceServer& source, Duration timeout) override;
+  Result<pg::RewindCheck> check_rewind(const pg::SourceServer& leader, Duration timeout) override;
+  Status rewind(const pg::SourceServer& leader, Duration timeout) override;
+  Status remove_data_directory() override;
+  Status sync_physical_slots(const std::vector<std::string>& desired, Duration timeout) override;
+
+  FakeServer& server();
+
+ private:
+  FakePgWorld& world_;
+  std::string name_;
+  std::optional<pg::RecoverySettings> pending_recovery_;
+  bool files_written_ = false;
+};
+
+class FakePgWorld {
+ public:
+  // Registers a member's server; `address` is what its conn_url says ("127.0.0.1:5432").
+  FakeServer& add(const std::string& name, const std::string& address);
+  FakeServer* find(const std::string& name);
+  FakeServer* find_by_address(const std::string& host, int port);
+
+  // A client write on `name`: succeeds (returns the new LSN) only on a running primary.
+  std::optional<std::uint64_t> write(const std::string& name, const std::string& payload,
+                                     std::uint64_t bytes = 100);
+  // Streams WAL to every running standby from its running upstream on a compatible timeline.
+  void replicate();
+  std::string new_system_identifier();
+
+  // Would a server on (timeline, lsn) with `history` be able to follow `source`?
+  static bool diverged(const FakeServer& local, const FakeServer& source);
+
+ private:
+  std::map<std::string, FakeServer> servers_;
+  std::uint64_t next_sysid_ = 7000000000000000001ULL;
+};
+
+}  // namespace pghalo::fakes

@@ -1,0 +1,41 @@
+// InlineJobRunner: runs a job's body synchronously inside start(), so tests see its outcome in
+// the next cycle without threads. Not thread-safe.
+#pragma once
+
+#include "agent/job_runner.h"
+
+namespace pghalo::fakes {
+
+class InlineJobRunner final : public agent::JobRunner {
+ public:
+  bool start(ha::JobKind kind, bool, agent::JobBody body) override {
+    Status s = body();
+    finished_ = ha::JobOutcome{kind, s.ok(), s.ok() ? "" : s.error().message};
+    ++started_;
+    return true;
+  }
+  std::optional<ha::JobRunning> running() const override { return std::nullopt; }
+  std::optional<ha::JobOutcome> take_finished() override {
+    auto out = std::move(finished_);
+    finished_.reset();
+    return out;
+  }
+  int started() const { return started_; }
+
+ private:
+  std::optional<ha::JobOutcome> finished_;
+  int started_ = 0;
+};
+
+// Remembers the last fence; the test driver fires it against its own clock.
+class RecordingFencer final : public agent::Fencer {
+ public:
+  void apply(const ha::Fence& fence) override { fence_ = fence; }
+  const ha::Fence& fence() const { return fence_; }
+  void fired() { fence_.armed = false; }
+
+ private:
+  ha::Fence fence_;
+};
+
+}  // namespace pghalo::fakes
