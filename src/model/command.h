@@ -34,6 +34,9 @@ struct ReinitializeCommand {
   bool force = false;
 };
 // POST /switchover and /failover: validated by the agent against its view, written to /failover.
+// Reply: 200 (any body) = /failover was written, the REST handler then watches the snapshots for
+// the outcome (spec 3.5 rule 6); 202 = scheduled; anything else is relayed as the answer
+// (412 with the feasibility message, 503 "failed to write <action> key into DCS", ...).
 struct SwitchoverCommand {
   bool is_failover = false;
   std::optional<MemberName> leader;
@@ -47,7 +50,9 @@ struct PatchConfigCommand {
 struct ReplaceConfigCommand {
   nlohmann::json config;
 };
-struct FailsafeHeartbeatCommand {  // POST /failsafe from the leader during an etcd outage
+// POST /failsafe from the leader during an etcd outage. The REST API answers "Accepted" as soon as
+// this is queued and does not wait for the reply: the loop may itself be stuck on etcd.
+struct FailsafeHeartbeatCommand {
   nlohmann::json body;
 };
 struct ShutdownCommand {};
