@@ -40,8 +40,8 @@ Result<BinDirChoice> choose_bin_dir(const std::string& configured,
   std::string wanted = configured.empty() ? "PATH" : configured;
   for (const auto& dir : candidates) {
     if (dir != configured && has_pg_ctl(dir)) {
-      return BinDirChoice{dir, "postgresql.bin_dir " + wanted + " has no pg_ctl; using " + dir +
-                                   " instead"};
+      return BinDirChoice{
+          dir, "postgresql.bin_dir " + wanted + " has no pg_ctl; using " + dir + " instead"};
     }
   }
   return make_error(ErrorCode::kNotFound,

@@ -11,9 +11,8 @@ auto has_in(std::set<std::string> dirs) {
   return [dirs](const std::string& dir) { return dirs.count(dir) > 0; };
 }
 
-const std::vector<std::string> kInstalled = {"/usr/lib/postgresql/9.6/bin",
-                                             "/usr/lib/postgresql/15/bin",
-                                             "/usr/lib/postgresql/13/bin"};
+const std::vector<std::string> kInstalled = {
+    "/usr/lib/postgresql/9.6/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/13/bin"};
 
 TEST(ChooseBinDir, KeepsTheConfiguredDirectoryWhenItHasPgCtl) {
   auto choice = choose_bin_dir("/opt/pg/bin", kInstalled, has_in({"/opt/pg/bin"}));
@@ -23,10 +22,9 @@ TEST(ChooseBinDir, KeepsTheConfiguredDirectoryWhenItHasPgCtl) {
 }
 
 TEST(ChooseBinDir, FallsBackToTheNewestInstalledVersionWithAWarning) {
-  auto choice = choose_bin_dir(
-      "/usr/lib/postgresql/16/bin", kInstalled,
-      has_in({"/usr/lib/postgresql/9.6/bin", "/usr/lib/postgresql/15/bin",
-              "/usr/lib/postgresql/13/bin"}));
+  auto choice = choose_bin_dir("/usr/lib/postgresql/16/bin", kInstalled,
+                               has_in({"/usr/lib/postgresql/9.6/bin", "/usr/lib/postgresql/15/bin",
+                                       "/usr/lib/postgresql/13/bin"}));
   ASSERT_TRUE(choice.ok());
   EXPECT_EQ(choice->bin_dir, "/usr/lib/postgresql/15/bin");  // 15 > 13 > 9.6, numerically
   ASSERT_TRUE(choice->warning.has_value());
@@ -55,7 +53,8 @@ TEST(ChooseBinDir, FailsWithAClearErrorWhenNoBinariesExist) {
 }
 
 TEST(ProgramPath, JoinsOrLeavesTheNameForPath) {
-  EXPECT_EQ(program_path("/usr/lib/postgresql/15/bin", "pg_ctl"), "/usr/lib/postgresql/15/bin/pg_ctl");
+  EXPECT_EQ(program_path("/usr/lib/postgresql/15/bin", "pg_ctl"),
+            "/usr/lib/postgresql/15/bin/pg_ctl");
   EXPECT_EQ(program_path("/opt/bin/", "initdb"), "/opt/bin/initdb");
   EXPECT_EQ(program_path("", "pg_ctl"), "pg_ctl");
 }

@@ -8,18 +8,38 @@
 namespace pghalo::pg {
 namespace {
 
-constexpr std::array<std::string_view, 13> kCommandLineParameters = {
-    "listen_addresses", "port", "cluster_name", "wal_level", "hot_standby", "max_connections",
-    "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction",
-    "track_commit_timestamp", "max_replication_slots", "max_worker_processes", "wal_log_hints"};
+constexpr std::array<std::string_view, 13> kCommandLineParameters = {"listen_addresses",
+                                                                     "port",
+                                                                     "cluster_name",
+                                                                     "wal_level",
+                                                                     "hot_standby",
+                                                                     "max_connections",
+                                                                     "max_wal_senders",
+                                                                     "max_prepared_transactions",
+                                                                     "max_locks_per_transaction",
+                                                                     "track_commit_timestamp",
+                                                                     "max_replication_slots",
+                                                                     "max_worker_processes",
+                                                                     "wal_log_hints"};
 
-constexpr std::array<std::string_view, 18> kRecoveryParameters = {
-    "archive_cleanup_command", "pause_at_recovery_target", "primary_conninfo",
-    "primary_slot_name", "promote_trigger_file", "recovery_end_command",
-    "recovery_min_apply_delay", "recovery_target", "recovery_target_action",
-    "recovery_target_inclusive", "recovery_target_lsn", "recovery_target_name",
-    "recovery_target_time", "recovery_target_timeline", "recovery_target_xid", "restore_command",
-    "standby_mode", "trigger_file"};
+constexpr std::array<std::string_view, 18> kRecoveryParameters = {"archive_cleanup_command",
+                                                                  "pause_at_recovery_target",
+                                                                  "primary_conninfo",
+                                                                  "primary_slot_name",
+                                                                  "promote_trigger_file",
+                                                                  "recovery_end_command",
+                                                                  "recovery_min_apply_delay",
+                                                                  "recovery_target",
+                                                                  "recovery_target_action",
+                                                                  "recovery_target_inclusive",
+                                                                  "recovery_target_lsn",
+                                                                  "recovery_target_name",
+                                                                  "recovery_target_time",
+                                                                  "recovery_target_timeline",
+                                                                  "recovery_target_xid",
+                                                                  "restore_command",
+                                                                  "standby_mode",
+                                                                  "trigger_file"};
 
 // A hot standby must allow at least as much as the primary did, as recorded in pg_control.
 struct ControlMinimum {

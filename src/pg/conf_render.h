@@ -30,7 +30,7 @@ struct PostgresqlConfInputs {
   // All effective GUCs, command-line ones included: the command line wins over the file, and an
   // operator starting the server by hand still gets the right port and wal_level (as Patroni).
   std::map<std::string, std::string> parameters;
-  std::string hba_file;                           // absolute; written unless parameters set it
+  std::string hba_file;  // absolute; written unless parameters set it
   std::string ident_file;
   // Recovery parameters in the order to write them; empty for a primary.
   std::vector<std::pair<std::string, std::string>> recovery;

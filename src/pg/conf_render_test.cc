@@ -98,10 +98,12 @@ TEST(StripRecoveryParameters, RemovesOnlyRecoveryLinesFromAutoConf) {
 
 TEST(CommandLineOptions, CarriesOnlyCommandLineGucsWithForcedListenPortAndClusterName) {
   auto options = command_line_options(
-      {{"max_connections", "200"}, {"wal_level", "hot_standby"}, {"shared_buffers", "4GB"},
-       {"port", "1"}, {"wal_log_hints", "on"}},
-      {{"listen_addresses", "10.0.1.10"}, {"port", "5432"}, {"cluster_name", "postgres"}},
-      nullptr);
+      {{"max_connections", "200"},
+       {"wal_level", "hot_standby"},
+       {"shared_buffers", "4GB"},
+       {"port", "1"},
+       {"wal_log_hints", "on"}},
+      {{"listen_addresses", "10.0.1.10"}, {"port", "5432"}, {"cluster_name", "postgres"}}, nullptr);
   std::vector<std::string> expected = {"--cluster_name=postgres", "--listen_addresses=10.0.1.10",
                                        "--max_connections=200",   "--port=5432",
                                        "--wal_level=replica",     "--wal_log_hints=on"};
@@ -115,12 +117,11 @@ TEST(CommandLineOptions, RaisesAReplicasLimitsToThePrimarysControlFileValues) {
                  {"max_wal_senders setting", "10"},
                  {"max_prepared_xacts setting", "0"},
                  {"max_locks_per_xact setting", "128"}};
-  auto options = command_line_options(
-      {{"max_connections", "200"}, {"max_worker_processes", "16"}}, {}, &control);
-  std::vector<std::string> expected = {
-      "--max_connections=300",          "--max_locks_per_transaction=128",
-      "--max_prepared_transactions=0",  "--max_wal_senders=10",
-      "--max_worker_processes=16"};
+  auto options = command_line_options({{"max_connections", "200"}, {"max_worker_processes", "16"}},
+                                      {}, &control);
+  std::vector<std::string> expected = {"--max_connections=300", "--max_locks_per_transaction=128",
+                                       "--max_prepared_transactions=0", "--max_wal_senders=10",
+                                       "--max_worker_processes=16"};
   EXPECT_EQ(options, expected);
 }
 

@@ -8,8 +8,8 @@ namespace pghalo::pg {
 namespace {
 
 constexpr std::array<std::string_view, 8> kSslKeywords = {
-    "sslmode", "sslcompression", "sslcert", "sslkey", "sslpassword", "sslrootcert", "sslcrl",
-    "sslcrldir"};
+    "sslmode",     "sslcompression", "sslcert", "sslkey",
+    "sslpassword", "sslrootcert",    "sslcrl",  "sslcrldir"};
 
 std::string option(const SourceServer& s, const std::string& name, const std::string& fallback) {
   auto it = s.options.find(name);
@@ -100,8 +100,8 @@ std::string render_pgpass(const std::vector<PgPassEntry>& entries) {
   for (const auto& entry : entries) {
     if (entry.password.empty()) continue;
     std::string rest = ":" + escape_pgpass_field(entry.port) + ":" +
-                       escape_pgpass_field(entry.database) + ":" +
-                       escape_pgpass_field(entry.user) + ":" + escape_pgpass_field(entry.password);
+                       escape_pgpass_field(entry.database) + ":" + escape_pgpass_field(entry.user) +
+                       ":" + escape_pgpass_field(entry.password);
     for (const auto& host : split(entry.host.empty() ? "*" : entry.host, ',')) {
       out += escape_pgpass_field(host) + rest + "\n";
     }

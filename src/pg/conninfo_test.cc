@@ -15,16 +15,20 @@ SourceServer leader() {
 }
 
 TEST(RenderPrimaryConninfo, FollowsPatronisKeywordOrderAndPg15Defaults) {
-  EXPECT_EQ(render_primary_conninfo(leader(), "postgresql-node2", "/var/lib/postgresql/.pgpass", 15),
-            "user=replicator passfile=/var/lib/postgresql/.pgpass host=10.0.1.10 port=5432 "
-            "sslmode=prefer application_name=postgresql-node2 gssencmode=prefer "
-            "channel_binding=prefer");
+  EXPECT_EQ(
+      render_primary_conninfo(leader(), "postgresql-node2", "/var/lib/postgresql/.pgpass", 15),
+      "user=replicator passfile=/var/lib/postgresql/.pgpass host=10.0.1.10 port=5432 "
+      "sslmode=prefer application_name=postgresql-node2 gssencmode=prefer "
+      "channel_binding=prefer");
 }
 
 TEST(RenderPrimaryConninfo, KeepsConfiguredSslOptionsInOrderAndDropsUnknownOnes) {
   SourceServer s = leader();
-  s.options = {{"sslrootcert", "/ca.crt"}, {"sslmode", "verify-full"}, {"sslcert", "/c.crt"},
-               {"channel_binding", "require"}, {"keepalives", "1"}};
+  s.options = {{"sslrootcert", "/ca.crt"},
+               {"sslmode", "verify-full"},
+               {"sslcert", "/c.crt"},
+               {"channel_binding", "require"},
+               {"keepalives", "1"}};
   EXPECT_EQ(render_primary_conninfo(s, "n2", "/p", 15),
             "user=replicator passfile=/p host=10.0.1.10 port=5432 sslmode=verify-full "
             "sslcert=/c.crt sslrootcert=/ca.crt application_name=n2 gssencmode=prefer "
@@ -81,8 +85,12 @@ TEST(PgpassEntryFor, ExistsOnlyWhenTheSourceHasAPassword) {
 TEST(ConnectionKeywords, CarryThePasswordInMemoryAndTheExtras) {
   auto keywords = connection_keywords(leader(), {{"connect_timeout", "3"}});
   std::vector<std::pair<std::string, std::string>> expected = {
-      {"host", "10.0.1.10"}, {"port", "5432"}, {"user", "replicator"}, {"dbname", "postgres"},
-      {"password", "secure_replication_password"}, {"connect_timeout", "3"}};
+      {"host", "10.0.1.10"},
+      {"port", "5432"},
+      {"user", "replicator"},
+      {"dbname", "postgres"},
+      {"password", "secure_replication_password"},
+      {"connect_timeout", "3"}};
   EXPECT_EQ(keywords, expected);
 }
 

@@ -16,8 +16,8 @@ constexpr std::string_view kWalLogHints = "wal_log_hints setting";
 constexpr std::string_view kChecksumVersion = "Data page checksum version";
 
 Error field_error(std::string_view field, std::string_view problem) {
-  return make_error(ErrorCode::kInvalidArgument,
-                    "pg_controldata output: \"" + std::string(field) + "\" " + std::string(problem));
+  return make_error(ErrorCode::kInvalidArgument, "pg_controldata output: \"" + std::string(field) +
+                                                     "\" " + std::string(problem));
 }
 
 // Fields every supported version prints; without them the output is not usable.
@@ -63,7 +63,8 @@ Result<model::ControlData> parse_controldata(std::string_view output) {
     if (!name.empty()) data.raw[name] = std::string(trim(std::string_view(line).substr(colon + 1)));
   }
   if (data.raw.empty()) {
-    return make_error(ErrorCode::kInvalidArgument, "pg_controldata printed no \"name: value\" lines");
+    return make_error(ErrorCode::kInvalidArgument,
+                      "pg_controldata printed no \"name: value\" lines");
   }
   auto state = required(data, kState);
   if (!state.ok()) return state.error();

@@ -42,14 +42,14 @@ TEST_P(ParsesRealOutput, IntoTheFieldsTheDecisionsUse) {
 
 INSTANTIATE_TEST_SUITE_P(
     Pg15, ParsesRealOutput,
-    ::testing::Values(
-        ControlCase{"controldata_stopped_primary.txt", "shut down", 1, "0/30180D0", "0/0", 0, true},
-        ControlCase{"controldata_crashed_primary.txt", "in production", 1, "0/2000060", "0/0", 0,
-                    false},
-        ControlCase{"controldata_running_replica.txt", "in archive recovery", 1, "0/2000060",
-                    "0/2000100", 1, false},
-        ControlCase{"controldata_stopped_replica.txt", "shut down in recovery", 1, "0/2000060",
-                    "0/3018058", 1, true}));
+    ::testing::Values(ControlCase{"controldata_stopped_primary.txt", "shut down", 1, "0/30180D0",
+                                  "0/0", 0, true},
+                      ControlCase{"controldata_crashed_primary.txt", "in production", 1,
+                                  "0/2000060", "0/0", 0, false},
+                      ControlCase{"controldata_running_replica.txt", "in archive recovery", 1,
+                                  "0/2000060", "0/2000100", 1, false},
+                      ControlCase{"controldata_stopped_replica.txt", "shut down in recovery", 1,
+                                  "0/2000060", "0/3018058", 1, true}));
 
 TEST(ParseControldata, ReadsChecksumsAndHintsFromTheirLines) {
   std::string text = read_testdata("controldata_stopped_primary.txt");
@@ -95,17 +95,17 @@ std::string with_value(const std::string& prefix, const std::string& value) {
 
 INSTANTIATE_TEST_SUITE_P(
     Garbage, RejectsBadOutput,
-    ::testing::Values(
-        BadCase{"Empty", "", "no \"name: value\""},
-        BadCase{"Noise", "pg_controldata: fatal: could not open file\n", "Database cluster state"},
-        BadCase{"OtherLocale", "Zustand des Datenbanksystems: heruntergefahren\n",
-                "Database cluster state"},
-        BadCase{"MissingTimeline", without_line("Latest checkpoint's TimeLineID"),
-                "Latest checkpoint's TimeLineID"},
-        BadCase{"BadLsn", with_value("Latest checkpoint location", "zz/12"),
-                "Latest checkpoint location"},
-        BadCase{"BadSystemId", with_value("Database system identifier", "abc"),
-                "Database system identifier"}),
+    ::testing::Values(BadCase{"Empty", "", "no \"name: value\""},
+                      BadCase{"Noise", "pg_controldata: fatal: could not open file\n",
+                              "Database cluster state"},
+                      BadCase{"OtherLocale", "Zustand des Datenbanksystems: heruntergefahren\n",
+                              "Database cluster state"},
+                      BadCase{"MissingTimeline", without_line("Latest checkpoint's TimeLineID"),
+                              "Latest checkpoint's TimeLineID"},
+                      BadCase{"BadLsn", with_value("Latest checkpoint location", "zz/12"),
+                              "Latest checkpoint location"},
+                      BadCase{"BadSystemId", with_value("Database system identifier", "abc"),
+                              "Database system identifier"}),
     [](const auto& row) { return std::string(row.param.name); });
 
 }  // namespace

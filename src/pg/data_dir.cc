@@ -44,8 +44,9 @@ Status clear_directory_contents(const fs::path& dir) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     fs::remove_all(entry.path(), ec);
-    if (ec) return make_error(ErrorCode::kInternal, "cannot remove " + entry.path().string() +
-                                                        ": " + ec.message());
+    if (ec)
+      return make_error(ErrorCode::kInternal,
+                        "cannot remove " + entry.path().string() + ": " + ec.message());
   }
   if (ec && ec != std::errc::no_such_file_or_directory) {
     return make_error(ErrorCode::kInternal, "cannot list " + dir.string() + ": " + ec.message());
@@ -73,8 +74,8 @@ Result<int> read_major_version(const std::string& data_dir) {
   if (!text.ok()) return text.error();
   auto major = parse_int64(trim(*text));
   if (!major || *major < 9 || *major > 99) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      path + " does not hold a major version: \"" + std::string(trim(*text)) + "\"");
+    return make_error(ErrorCode::kInvalidArgument, path + " does not hold a major version: \"" +
+                                                       std::string(trim(*text)) + "\"");
   }
   return static_cast<int>(*major);
 }
@@ -152,12 +153,14 @@ Status remove_data_directory_at(const std::string& data_dir) {
   }
   if (fs::is_symlink(dir, ec)) return clear_directory_contents(dir);
   fs::remove_all(dir, ec);
-  if (ec) return make_error(ErrorCode::kInternal, "cannot remove " + data_dir + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kInternal, "cannot remove " + data_dir + ": " + ec.message());
   return ok_status();
 }
 
 Result<SecretFile> SecretFile::create(const std::string& directory, const std::string& content) {
-  std::string pattern = (directory.empty() ? std::string("/tmp") : directory) + "/.pghalo-secret-XXXXXX";
+  std::string pattern =
+      (directory.empty() ? std::string("/tmp") : directory) + "/.pghalo-secret-XXXXXX";
   std::vector<char> name(pattern.begin(), pattern.end());
   name.push_back('\0');
   int fd = ::mkostemp(name.data(), O_CLOEXEC);  // mode 0600, O_EXCL

@@ -5,9 +5,10 @@
 // shared state); concurrent writers of one path must be serialised by the caller.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "common/result.h"
 #include "model/postgres.h"

@@ -45,7 +45,8 @@ LocalPostgres::LocalPostgres(LocalPostgresSettings settings, process::ProcessRun
     settings_.data_dir.pop_back();
   }
   if (settings_.config_dir.empty()) settings_.config_dir = settings_.data_dir;
-  settings_.config_dir = std::filesystem::absolute(settings_.config_dir).lexically_normal().string();
+  settings_.config_dir =
+      std::filesystem::absolute(settings_.config_dir).lexically_normal().string();
   if (settings_.config_dir.size() > 1 && settings_.config_dir.back() == '/') {
     settings_.config_dir.pop_back();
   }
@@ -64,7 +65,8 @@ std::string LocalPostgres::server_log_file() const {
   return settings_.data_dir + "/log/pghalo-postmaster.log";
 }
 
-Result<process::ProcessResult> LocalPostgres::run_tool(const ToolRun& run, const std::string& what) {
+Result<process::ProcessResult> LocalPostgres::run_tool(const ToolRun& run,
+                                                       const std::string& what) {
   process::ProcessSpec spec;
   spec.argv = run.argv;
   spec.env = run.env;
@@ -100,8 +102,7 @@ Result<model::ControlData> LocalPostgres::read_controldata() {
   if (!result.ok()) return result.error();
   auto parsed = parse_controldata(result->output);
   if (!parsed.ok()) {
-    return make_error(parsed.error().code,
-                      settings_.data_dir + ": " + parsed.error().message);
+    return make_error(parsed.error().code, settings_.data_dir + ": " + parsed.error().message);
   }
   return parsed;
 }
@@ -114,7 +115,8 @@ PgSession::Keywords LocalPostgres::local_keywords(Duration statement_timeout) co
   keywords.emplace_back("port", std::to_string(settings_.port));
   keywords.emplace_back("user", settings_.superuser);
   keywords.emplace_back("dbname", settings_.database);
-  if (settings_.superuser_password) keywords.emplace_back("password", *settings_.superuser_password);
+  if (settings_.superuser_password)
+    keywords.emplace_back("password", *settings_.superuser_password);
   for (const auto& [name, value] : settings_.superuser_options) {
     if (name != "password" && name != "passfile") keywords.emplace_back(name, value);
   }

@@ -29,9 +29,9 @@
 namespace pghalo::pg {
 
 struct LocalPostgresSettings {
-  std::string data_dir;    // absolute
-  std::string config_dir;  // where postgresql.conf & co live; empty: data_dir
-  std::string bin_dir;     // empty: PATH (see resolve_bin_dir)
+  std::string data_dir;     // absolute
+  std::string config_dir;   // where postgresql.conf & co live; empty: data_dir
+  std::string bin_dir;      // empty: PATH (see resolve_bin_dir)
   std::string pgpass_path;  // postgresql.pgpass: primary_conninfo's passfile
   // The host part of postgresql.listen ("10.0.1.10", "*", "127.0.0.1,::1") and its port; they
   // override whatever `parameters` say, because pghalo connects there.
@@ -53,6 +53,7 @@ struct LocalPostgresSettings {
   std::map<std::string, std::string> replication_options;
   std::string member_name;  // application_name of a standby
   std::string scope;        // cluster_name
+  // postgresql.pg_ctl_timeout: the bound of pg_ctl calls that take no timeout (reload).
   Duration pg_ctl_timeout = std::chrono::seconds(60);
   // pg_ctl's -l file; empty: <data_dir>/log/pghalo-postmaster.log.
   std::string server_log_file;
@@ -110,8 +111,8 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   Status crash_recovery(Duration timeout);
   Result<SecretFile> pgpass_for(const SourceServer& source);
   Result<std::optional<model::Lsn>> checkpoint_end(const model::ControlData& control);
-  Result<RewindCheck> compare_with_leader(const SourceServer& leader, const model::ControlData& control,
-                                          MonoTime deadline);
+  Result<RewindCheck> compare_with_leader(const SourceServer& leader,
+                                          const model::ControlData& control, MonoTime deadline);
 
   LocalPostgresSettings settings_;
   process::ProcessRunner& runner_;

@@ -73,7 +73,8 @@ Status LocalPostgres::basebackup(const SourceServer& source, Duration timeout) {
                 {{"PGPASSFILE", pgpass->path()}},
                 {}};
     for (const auto& option : settings_.basebackup_options) run.argv.push_back(option);
-    auto result = run_tool(run, "pg_basebackup from " + source.host + ":" + std::to_string(source.port));
+    auto result =
+        run_tool(run, "pg_basebackup from " + source.host + ":" + std::to_string(source.port));
     if (result.ok()) return ensure_directory(settings_.data_dir, 0700);
     outcome = result.error();
     log::warn("basebackup_failed", "pg_basebackup failed",
@@ -108,11 +109,11 @@ Status LocalPostgres::crash_recovery(Duration timeout) {
   fs::remove(settings_.data_dir + "/standby.signal", ec);
   fs::remove(settings_.data_dir + "/recovery.signal", ec);
   fs::remove(settings_.data_dir + "/postmaster.pid", ec);
-  ToolRun run{{program("postgres"), "--single", "-D", settings_.data_dir,
-               "--config-file=" + config_file()},
-              timeout,
-              {},
-              {}};
+  ToolRun run{
+      {program("postgres"), "--single", "-D", settings_.data_dir, "--config-file=" + config_file()},
+      timeout,
+      {},
+      {}};
   for (const auto& [name, value] : options) {
     run.argv.push_back("-c");
     run.argv.push_back(name + "=" + value);
@@ -146,7 +147,8 @@ Status LocalPostgres::rewind(const SourceServer& leader, Duration timeout) {
   if (settings_.config_dir != settings_.data_dir) {
     run.argv.push_back("--config-file=" + config_file());
   }
-  log::info("rewind", "running pg_rewind", {{"source", leader.host + ":" + std::to_string(leader.port)}});
+  log::info("rewind", "running pg_rewind",
+            {{"source", leader.host + ":" + std::to_string(leader.port)}});
   auto result = run_tool(run, "pg_rewind");
   if (!result.ok()) return result.error();
   return ok_status();

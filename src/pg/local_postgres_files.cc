@@ -108,7 +108,8 @@ Status LocalPostgres::write_files(const ManagedFiles& files) {
     // First write: initdb's (or the clone source's) postgresql.conf becomes the base we include.
     if (fs::exists(conf, ec)) {
       fs::rename(conf, base, ec);
-      if (ec) return make_error(ErrorCode::kInternal, "cannot rename " + conf + ": " + ec.message());
+      if (ec)
+        return make_error(ErrorCode::kInternal, "cannot rename " + conf + ": " + ec.message());
     } else {
       PGHALO_TRY(write_file_atomically(base, "", kPrivateFile));
     }
@@ -145,7 +146,8 @@ Status LocalPostgres::write_files(const ManagedFiles& files) {
                                           recovery.recovery_target_timeline, recovery.extra);
   }
   PGHALO_TRY(write_file_atomically(conf, render_postgresql_conf(inputs), kPrivateFile));
-  if (files.pg_hba) PGHALO_TRY(write_file_atomically(inputs.hba_file, lines_text(*files.pg_hba), kPrivateFile));
+  if (files.pg_hba)
+    PGHALO_TRY(write_file_atomically(inputs.hba_file, lines_text(*files.pg_hba), kPrivateFile));
   if (files.pg_ident) {
     PGHALO_TRY(write_file_atomically(inputs.ident_file, lines_text(*files.pg_ident), kPrivateFile));
   }

@@ -158,8 +158,8 @@ TEST_F(TwoNodeCluster, BootstrapsClonesFailsOverRewindsAndFollowsAgain) {
   ASSERT_TRUE(wait_until([&] { return streams(*a_); }, 30s)) << a_->observe().query_error;
   EXPECT_EQ(a_->observe().timeline.value, 2);
   ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (3)", 10s).ok());
-  EXPECT_TRUE(wait_until([&] { return single_value(a_settings_, "SELECT count(*) FROM t") == "3"; },
-                         20s));
+  EXPECT_TRUE(
+      wait_until([&] { return single_value(a_settings_, "SELECT count(*) FROM t") == "3"; }, 20s));
   EXPECT_EQ(single_value(a_settings_, "SELECT count(*) FROM t WHERE i = 2"), "1");
   EXPECT_EQ(single_value(a_settings_, "SELECT count(*) FROM t WHERE i = 99"), "0");
 

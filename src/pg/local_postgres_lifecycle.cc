@@ -26,9 +26,12 @@ Duration runner_bound(Duration timeout) { return timeout + std::chrono::seconds(
 
 const char* stop_mode_name(StopMode mode) {
   switch (mode) {
-    case StopMode::kSmart: return "smart";
-    case StopMode::kFast: return "fast";
-    case StopMode::kImmediate: return "immediate";
+    case StopMode::kSmart:
+      return "smart";
+    case StopMode::kFast:
+      return "fast";
+    case StopMode::kImmediate:
+      return "immediate";
   }
   return "fast";
 }
@@ -91,8 +94,8 @@ Status LocalPostgres::start(Duration timeout) {
   if (result.error().message.find("did not start in time") != std::string::npos) {
     code = ErrorCode::kTimeout;
   }
-  return make_error(code, result.error().message + (server_log.empty() ? "" : "; server log: ") +
-                              server_log);
+  return make_error(
+      code, result.error().message + (server_log.empty() ? "" : "; server log: ") + server_log);
 }
 
 Status LocalPostgres::stop(StopMode mode, Duration timeout) {
@@ -116,8 +119,8 @@ Status LocalPostgres::signal_immediate_stop() {
   auto pid = live_postmaster();
   if (!pid) return ok_status();
   if (::kill(*pid, SIGQUIT) != 0 && errno != ESRCH) {
-    return make_error(ErrorCode::kInternal,
-                      "cannot signal postmaster " + std::to_string(*pid) + ": " + std::strerror(errno));
+    return make_error(ErrorCode::kInternal, "cannot signal postmaster " + std::to_string(*pid) +
+                                                ": " + std::strerror(errno));
   }
   return ok_status();
 }
@@ -126,11 +129,11 @@ Status LocalPostgres::promote(Duration timeout) {
   if (!live_postmaster()) {
     return make_error(ErrorCode::kFailedPrecondition, "cannot promote: postgres is not running");
   }
-  ToolRun run{{program("pg_ctl"), "promote", "-w", "-t", pg_ctl_seconds(timeout), "-D",
-               settings_.data_dir},
-              runner_bound(timeout),
-              {},
-              {}};
+  ToolRun run{
+      {program("pg_ctl"), "promote", "-w", "-t", pg_ctl_seconds(timeout), "-D", settings_.data_dir},
+      runner_bound(timeout),
+      {},
+      {}};
   auto result = run_tool(run, "pg_ctl promote");
   if (!result.ok()) return result.error();
   return ok_status();
@@ -140,10 +143,8 @@ Status LocalPostgres::reload() {
   if (!live_postmaster()) {
     return make_error(ErrorCode::kFailedPrecondition, "cannot reload: postgres is not running");
   }
-  ToolRun run{{program("pg_ctl"), "reload", "-D", settings_.data_dir},
-              std::chrono::seconds(10),
-              {},
-              {}};
+  ToolRun run{
+      {program("pg_ctl"), "reload", "-D", settings_.data_dir}, settings_.pg_ctl_timeout, {}, {}};
   auto result = run_tool(run, "pg_ctl reload");
   if (!result.ok()) return result.error();
   return ok_status();

@@ -83,7 +83,10 @@ TEST_F(SingleNode, SignalImmediateStopMakesWritesFailAtOnce) {
   ASSERT_TRUE(pg_->signal_immediate_stop().ok());
   EXPECT_LT(std::chrono::steady_clock::now() - before, 100ms) << "the fencing call must not wait";
   bool refused = wait_until(
-      [&] { return !(*session)->usable() || !(*session)->query("INSERT INTO fenced VALUES (1)", 2s).ok(); },
+      [&] {
+        return !(*session)->usable() ||
+               !(*session)->query("INSERT INTO fenced VALUES (1)", 2s).ok();
+      },
       3s);
   EXPECT_TRUE(refused) << "writes still succeed after the immediate stop";
   EXPECT_TRUE(wait_until([&] { return !pg_->observe().running(); }, 10s));
@@ -114,8 +117,9 @@ TEST_F(SingleNode, AStaleLockFileReadsAsNotRunningAndDoesNotBlockStart) {
   ASSERT_NO_FATAL_FAILURE(start_primary());
   ASSERT_TRUE(pg_->stop(StopMode::kImmediate, 30s).ok());
   // What a crash leaves: a lock file naming a pid that is now something else entirely.
-  std::ofstream(settings_.data_dir + "/postmaster.pid")
-      << ::getpid() << "\n" << settings_.data_dir << "\n1700000000\n" << settings_.port << "\n";
+  std::ofstream(settings_.data_dir + "/postmaster.pid") << ::getpid() << "\n"
+                                                        << settings_.data_dir << "\n1700000000\n"
+                                                        << settings_.port << "\n";
   auto obs = pg_->observe();
   EXPECT_FALSE(obs.running());
   EXPECT_FALSE(obs.control->cleanly_shut_down());

@@ -46,8 +46,12 @@ Status LocalPostgres::sync_physical_slots(const std::vector<std::string>& desire
       "SELECT slot_name, slot_type, active FROM pg_catalog.pg_replication_slots",
       timeout + kClientSlack);
   if (!existing.ok()) return existing.error();
+  if (existing->size() != 2) {
+    return make_error(ErrorCode::kInternal, "slot query: expected 2 result sets");
+  }
   if ((*existing)[0].get(0, "in_recovery") != std::optional<std::string>("f")) {
-    return make_error(ErrorCode::kFailedPrecondition, "physical slots are managed on a primary only");
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "physical slots are managed on a primary only");
   }
   std::set<std::string> wanted(desired.begin(), desired.end());
   std::set<std::string> present;

@@ -27,7 +27,8 @@ class ScriptedRunner final : public process::ProcessRunner {
   Result<process::ProcessResult> run(const process::ProcessSpec& spec) override {
     calls.push_back(spec);
     auto it = handlers_.find(fs::path(spec.argv.at(0)).filename().string());
-    if (it == handlers_.end()) return make_error(ErrorCode::kNotFound, "unexpected " + spec.argv[0]);
+    if (it == handlers_.end())
+      return make_error(ErrorCode::kNotFound, "unexpected " + spec.argv[0]);
     return it->second(spec);
   }
   std::vector<process::ProcessSpec> calls;
@@ -153,7 +154,8 @@ TEST_F(LocalPostgresTest, AFailedBasebackupLeavesNoHalfDataDirectoryAndNoPasswor
   EXPECT_FALSE(fs::exists(settings_.data_dir));
   const auto& spec = runner_.calls.at(0);
   EXPECT_FALSE(argv_mentions(spec, "secret"));
-  EXPECT_TRUE(argv_mentions(spec, "--dbname=dbname=postgres user=postgres host=10.0.1.10 port=5432"));
+  EXPECT_TRUE(
+      argv_mentions(spec, "--dbname=dbname=postgres user=postgres host=10.0.1.10 port=5432"));
   EXPECT_EQ(pgpass_seen, "10.0.1.10:5432:*:postgres:leader\\:secret\n");
   EXPECT_FALSE(fs::exists(spec.env.at("PGPASSFILE")));
 }
@@ -205,11 +207,11 @@ TEST_F(LocalPostgresTest, RewindRecoversACrashedClusterFirstThenRunsPgRewindWith
   ASSERT_TRUE(pg_->rewind(leader(), 60s).ok());
   ASSERT_EQ(runner_.calls.size(), 3u);  // pg_controldata, postgres --single, pg_rewind
   const auto& single = runner_.calls[1];
-  EXPECT_EQ(single.argv, (std::vector<std::string>{
-                             "/pg/bin/postgres", "--single", "-D", settings_.data_dir,
-                             "--config-file=" + settings_.data_dir + "/postgresql.conf", "-c",
-                             "archive_command=false", "-c", "archive_mode=on", "-c",
-                             "max_connections=200", "template1"}));
+  EXPECT_EQ(single.argv,
+            (std::vector<std::string>{"/pg/bin/postgres", "--single", "-D", settings_.data_dir,
+                                      "--config-file=" + settings_.data_dir + "/postgresql.conf",
+                                      "-c", "archive_command=false", "-c", "archive_mode=on", "-c",
+                                      "max_connections=200", "template1"}));
   EXPECT_TRUE(single.stdin_data.empty()) << "stdin must be closed so the backend exits";
   EXPECT_FALSE(fs::exists(settings_.data_dir + "/standby.signal"));
   const auto& rewind = runner_.calls[2];
@@ -231,8 +233,8 @@ TEST_F(LocalPostgresTest, StopAndImmediateStopOfAStoppedServerSucceedWithoutRunn
 }
 
 TEST(PgSession, ReportsAnUnreachableServerAsUnavailable) {
-  auto session = PgSession::connect({{"host", "/nonexistent-pghalo-socket-dir"}, {"port", "5"}},
-                                    2s);
+  auto session =
+      PgSession::connect({{"host", "/nonexistent-pghalo-socket-dir"}, {"port", "5"}}, 2s);
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(session.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(session.error().message.find("nonexistent-pghalo-socket-dir"), std::string::npos);

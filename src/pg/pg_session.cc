@@ -108,7 +108,8 @@ Result<std::unique_ptr<PgSession>> PgSession::connect(const Keywords& keywords, 
   }
   // Server notices (e.g. "terminating connection due to immediate shutdown") would go to
   // stderr by default; the caller learns what matters from errors.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   if (PQsetnonblocking(conn, 1) != 0) {
     return make_error(ErrorCode::kInternal, "cannot make the connection non-blocking");
   }
@@ -146,8 +147,8 @@ Result<std::vector<QueryResult>> PgSession::query(const std::string& sql, Durati
     while (PQisBusy(conn_)) {
       auto outcome = wait_socket(PQsocket(conn_), false, deadline);
       if (outcome == WaitOutcome::kTimeout) {
-        return fail(ErrorCode::kTimeout, "no answer within " + std::to_string(timeout.count()) +
-                                             " ms");
+        return fail(ErrorCode::kTimeout,
+                    "no answer within " + std::to_string(timeout.count()) + " ms");
       }
       if (outcome == WaitOutcome::kError || !PQconsumeInput(conn_)) {
         return fail(ErrorCode::kUnavailable, "connection lost: " + libpq_message(conn_));

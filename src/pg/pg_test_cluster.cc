@@ -156,11 +156,16 @@ BootstrapSpec bootstrap_spec(std::vector<std::string> extra) {
 }
 
 std::map<std::string, std::string> test_parameters() {
-  return {{"wal_level", "replica"},       {"hot_standby", "on"},
-          {"max_wal_senders", "10"},      {"max_replication_slots", "10"},
-          {"wal_log_hints", "on"},        {"wal_keep_size", "128MB"},
-          {"max_connections", "30"},      {"shared_buffers", "16MB"},
-          {"password_encryption", "scram-sha-256"}, {"logging_collector", "off"},
+  return {{"wal_level", "replica"},
+          {"hot_standby", "on"},
+          {"max_wal_senders", "10"},
+          {"max_replication_slots", "10"},
+          {"wal_log_hints", "on"},
+          {"wal_keep_size", "128MB"},
+          {"max_connections", "30"},
+          {"shared_buffers", "16MB"},
+          {"password_encryption", "scram-sha-256"},
+          {"logging_collector", "off"},
           {"wal_receiver_status_interval", "1s"}};
 }
 

@@ -55,8 +55,8 @@ Result<PostmasterPidFile> parse_postmaster_pid(std::string_view text) {
   }
   auto pid = parse_int64(lines[0]);
   if (!pid || *pid == 0 || *pid > 0x7fffffff || *pid < -0x7fffffff) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "postmaster.pid: first line is not a pid: \"" + lines[0].substr(0, 40) + "\"");
+    return make_error(ErrorCode::kInvalidArgument, "postmaster.pid: first line is not a pid: \"" +
+                                                       lines[0].substr(0, 40) + "\"");
   }
   PostmasterPidFile file;
   file.single_user = *pid < 0;

@@ -66,8 +66,8 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
                             const std::function<std::optional<model::Lsn>()>& checkpoint_end) {
   std::string where = "local " + position_text(local.timeline, local.lsn);
   if (local.timeline.value > leader_timeline.value) {
-    return {true, where + " is ahead of the leader's timeline " +
-                      std::to_string(leader_timeline.value)};
+    return {true,
+            where + " is ahead of the leader's timeline " + std::to_string(leader_timeline.value)};
   }
   if (local.timeline == leader_timeline) {
     return {false, where + " is on the leader's timeline"};
@@ -78,8 +78,9 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
                          " at " + format_lsn(entry.switch_point.value);
       if (local.in_recovery) {
         bool past = local.lsn.value > entry.switch_point.value;
-        return {past, where + (past ? " is past the point where " : " is not past the point where ") +
-                          fork};
+        return {
+            past,
+            where + (past ? " is past the point where " : " is not past the point where ") + fork};
       }
       if (local.lsn.value >= entry.switch_point.value) {
         return {true, where + " has written past the point where " + fork};
@@ -103,8 +104,8 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
 }
 
 std::optional<model::Lsn> parse_checkpoint_end(std::string_view output, model::Lsn checkpoint) {
-  std::string marker = "error in WAL record at " + format_lsn(checkpoint.value) +
-                       ": invalid record length at ";
+  std::string marker =
+      "error in WAL record at " + format_lsn(checkpoint.value) + ": invalid record length at ";
   auto start = output.find(marker);
   if (start == std::string_view::npos) return std::nullopt;
   start += marker.size();

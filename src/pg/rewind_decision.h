@@ -20,7 +20,7 @@ namespace pghalo::pg {
 // Where the local server is on its own history.
 struct LocalPosition {
   model::TimelineId timeline;
-  model::Lsn lsn;           // replica: replayed; stopped: min recovery end or last checkpoint
+  model::Lsn lsn;            // replica: replayed; stopped: min recovery end or last checkpoint
   bool in_recovery = false;  // false: a former primary (its LSN is a shutdown checkpoint)
 };
 
@@ -52,6 +52,7 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
 
 // From `pg_waldump -s <checkpoint> -n 2` stderr: "error in WAL record at <lsn>: invalid record
 // length at <end>: wanted 24, got 0" says the checkpoint record at <lsn> ends at <end>.
-std::optional<model::Lsn> parse_checkpoint_end(std::string_view waldump_output, model::Lsn checkpoint);
+std::optional<model::Lsn> parse_checkpoint_end(std::string_view waldump_output,
+                                               model::Lsn checkpoint);
 
 }  // namespace pghalo::pg

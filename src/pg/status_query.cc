@@ -90,8 +90,8 @@ class RowReader {
 
 Status apply_scalars(const QueryResult& result, model::PgObservation* obs) {
   if (result.rows.size() != 1) {
-    return make_error(ErrorCode::kInternal, "status query: expected one row, got " +
-                                                std::to_string(result.rows.size()));
+    return make_error(ErrorCode::kInternal,
+                      "status query: expected one row, got " + std::to_string(result.rows.size()));
   }
   RowReader r(result, 0, "status");
   obs->in_recovery = r.boolean("in_recovery");

@@ -14,24 +14,24 @@ QueryResult table(std::vector<std::string> columns, std::vector<Row> rows) {
 }
 
 const std::vector<std::string> kScalarColumns = {
-    "in_recovery", "wal_lsn",   "receive_lsn",           "replay_lsn",     "replay_timestamp",
+    "in_recovery",   "wal_lsn",  "receive_lsn",           "replay_lsn",     "replay_timestamp",
     "replay_paused", "timeline", "postmaster_start_time", "server_version", "pending_restart"};
 
 std::vector<QueryResult> primary_results() {
-  return {table(kScalarColumns, {{"f", "0/5000148", std::nullopt, std::nullopt, std::nullopt, "f",
-                                  "2", "2026-11-26 22:03:52.123456+00:00", "150018", "f"}}),
-          table({"usename", "application_name", "client_addr", "state", "sync_state",
-                 "sync_priority", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn"},
-                {{"replicator", "postgresql-node2", "127.0.0.1", "streaming", "async", "0",
-                  "0/5000148", "0/5000148", "0/5000148", "0/5000100"},
-                 {"replicator", "postgresql-node3", std::nullopt, "catchup", "async", "0",
-                  "0/4000000", std::nullopt, std::nullopt, std::nullopt}}),
-          table({"status", "sender_host", "sender_port", "slot_name", "received_tli", "conninfo"},
-                {}),
-          table({"slot_name", "slot_type", "plugin", "database", "active", "restart_lsn",
-                 "confirmed_flush_lsn"},
-                {{"postgresql_node2", "physical", std::nullopt, std::nullopt, "t", "0/5000100",
-                  std::nullopt}})};
+  return {
+      table(kScalarColumns, {{"f", "0/5000148", std::nullopt, std::nullopt, std::nullopt, "f", "2",
+                              "2026-11-26 22:03:52.123456+00:00", "150018", "f"}}),
+      table({"usename", "application_name", "client_addr", "state", "sync_state", "sync_priority",
+             "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn"},
+            {{"replicator", "postgresql-node2", "127.0.0.1", "streaming", "async", "0", "0/5000148",
+              "0/5000148", "0/5000148", "0/5000100"},
+             {"replicator", "postgresql-node3", std::nullopt, "catchup", "async", "0", "0/4000000",
+              std::nullopt, std::nullopt, std::nullopt}}),
+      table({"status", "sender_host", "sender_port", "slot_name", "received_tli", "conninfo"}, {}),
+      table({"slot_name", "slot_type", "plugin", "database", "active", "restart_lsn",
+             "confirmed_flush_lsn"},
+            {{"postgresql_node2", "physical", std::nullopt, std::nullopt, "t", "0/5000100",
+              std::nullopt}})};
 }
 
 TEST(ApplyStatusResults, ReadsAPrimary) {

@@ -191,8 +191,8 @@ Result<SpawnedChild> spawn_child(const ProcessSpec& spec) {
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setsigmask(&attr, &empty_set);
   posix_spawnattr_setsigdefault(&attr, &all_set);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   int rc = posix_spawn(&child.pid, program->c_str(), &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
@@ -260,7 +260,8 @@ class ChildSupervisor {
 
   int poll_timeout_ms() const {
     auto now = SteadyClock::now();
-    auto next = timed_out_ ? (killed_ ? now + std::chrono::milliseconds(100) : kill_at_) : deadline_;
+    auto next =
+        timed_out_ ? (killed_ ? now + std::chrono::milliseconds(100) : kill_at_) : deadline_;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
     ms = std::clamp<long long>(ms, 0, 1000);
     if (pidfd_.get() < 0) ms = std::min<long long>(ms, kFallbackPollMs);

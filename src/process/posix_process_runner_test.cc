@@ -74,7 +74,8 @@ TEST(PosixProcessRunner, KeepsOnlyTheTailOfLongOutput) {
 TEST(PosixProcessRunner, AddsAndRemovesEnvironmentVariables) {
   ::setenv("PGHALO_TEST_INHERITED", "yes", 1);
   ::setenv("PGHALO_TEST_REMOVED", "present", 1);
-  auto spec = shell("echo \"$PGHALO_TEST_ADDED/$PGHALO_TEST_INHERITED/${PGHALO_TEST_REMOVED-unset}\"");
+  auto spec =
+      shell("echo \"$PGHALO_TEST_ADDED/$PGHALO_TEST_INHERITED/${PGHALO_TEST_REMOVED-unset}\"");
   spec.env = {{"PGHALO_TEST_ADDED", "a b"}};
   spec.unset_env = {"PGHALO_TEST_REMOVED"};
   EXPECT_EQ(run_ok(spec).output, "a b/yes/unset\n");
