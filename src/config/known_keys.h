@@ -7,6 +7,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,8 +33,14 @@ struct KnownKey {
 
 std::span<const KnownKey> known_keys();
 
-// The entry for an exact pattern, or nullptr.
+// The entry for an exact pattern, or nullptr. `etcd.` rows are looked up as `etcd3.`, and the
+// user sections (postgresql.superuser, postgresql.authentication.replication, ...) as
+// `postgresql.authentication.*`.
 const KnownKey* find_known_key(std::string_view pattern);
+std::string canonical_pattern(std::string pattern);
+
+// Keys only the local file may set; Patroni drops them from the dynamic configuration.
+bool is_local_only_postgresql_key(std::string_view key);
 
 // Adds an error for every key Patroni does not know (with the likely intended key when one is
 // close) and a warning for every known key pghalo does not act on.
