@@ -95,13 +95,16 @@ model::Member decode_legacy_member(const MemberName& name, std::string_view valu
   return member;
 }
 
-Status fill_member(const json& object, model::Member& member) {
+Status fill_member_text(const json& object, model::Member& member) {
   PGHALO_TRY(read_string(object, "conn_url", member.conn_url));
   PGHALO_TRY(read_string(object, "api_url", member.api_url));
   PGHALO_TRY(read_string(object, "state", member.state));
   PGHALO_TRY(read_string(object, "role", member.role_text));
   PGHALO_TRY(read_string(object, "version", member.version));
-  PGHALO_TRY(read_optional_string(object, "replication_state", member.replication_state));
+  return read_optional_string(object, "replication_state", member.replication_state);
+}
+
+Status fill_member_positions(const json& object, model::Member& member) {
   std::optional<std::uint64_t> xlog;
   PGHALO_TRY(read_unsigned(object, "xlog_location", xlog));
   if (xlog) member.xlog_location = model::Lsn(*xlog);
@@ -109,17 +112,27 @@ Status fill_member(const json& object, model::Member& member) {
     if (!is_whole_number(*it)) return invalid("timeline is not an integer");
     member.timeline = model::TimelineId(it->get<std::int64_t>());
   }
+  return ok_status();
+}
+
+Status fill_member_flags(const json& object, model::Member& member) {
+  std::optional<bool> pending_restart, pause;
+  PGHALO_TRY(read_bool(object, "pending_restart", pending_restart));
+  PGHALO_TRY(read_bool(object, "pause", pause));
+  PGHALO_TRY(read_bool(object, "checkpoint_after_promote", member.checkpoint_after_promote));
+  member.pending_restart = pending_restart.value_or(false);
+  member.pause = pause.value_or(false);
   if (auto it = object.find("tags"); it != object.end() && !it->is_null()) {
     if (!it->is_object()) return invalid("tags is not an object");
     member.tags = model::Tags::from_json(*it);
   }
-  std::optional<bool> flag;
-  PGHALO_TRY(read_bool(object, "pending_restart", flag));
-  member.pending_restart = flag.value_or(false);
-  flag.reset();
-  PGHALO_TRY(read_bool(object, "pause", flag));
-  member.pause = flag.value_or(false);
-  PGHALO_TRY(read_bool(object, "checkpoint_after_promote", member.checkpoint_after_promote));
+  return ok_status();
+}
+
+Status fill_member(const json& object, model::Member& member) {
+  PGHALO_TRY(fill_member_text(object, member));
+  PGHALO_TRY(fill_member_positions(object, member));
+  PGHALO_TRY(fill_member_flags(object, member));
   if (auto it = object.find("scheduled_restart"); it != object.end())
     member.scheduled_restart = *it;
   member.role = model::parse_role(member.role_text);

@@ -114,6 +114,7 @@ std::string encode_failover(const model::FailoverRequest& request) {
 std::string encode_sync(const model::MemberName& leader,
                         const std::vector<model::MemberName>& sync_standby) {
   std::vector<std::string> names;
+  names.reserve(sync_standby.size());
   for (const auto& name : sync_standby) names.push_back(name.value);
   std::sort(names.begin(), names.end());
   ordered_json out = ordered_json::object();

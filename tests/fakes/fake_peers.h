@@ -17,7 +17,9 @@ class FakePeerClient final : public peer::PeerClient {
  public:
   using SnapshotFn = std::function<std::shared_ptr<const model::StatusSnapshot>()>;
 
-  void add(const std::string& api_url, SnapshotFn snapshot) { members_[api_url] = std::move(snapshot); }
+  void add(const std::string& api_url, SnapshotFn snapshot) {
+    members_[api_url] = std::move(snapshot);
+  }
   void set_reachable(const std::string& api_url, bool reachable) {
     if (reachable) {
       unreachable_.erase(api_url);

@@ -100,7 +100,8 @@ Status FakePostgres::start(Duration) {
   s.standby_configured = s.in_recovery;
   s.upstream.reset();
   if (pending_recovery_ && pending_recovery_->upstream) {
-    s.upstream = pending_recovery_->upstream->host + ":" + std::to_string(pending_recovery_->upstream->port);
+    s.upstream =
+        pending_recovery_->upstream->host + ":" + std::to_string(pending_recovery_->upstream->port);
   }
   s.cleanly_shut_down = false;
   s.was_primary_at_shutdown = !s.in_recovery;
@@ -142,13 +143,16 @@ Status FakePostgres::reload() {
   if (s.in_recovery) {
     s.upstream.reset();
     if (pending_recovery_ && pending_recovery_->upstream) {
-      s.upstream = pending_recovery_->upstream->host + ":" + std::to_string(pending_recovery_->upstream->port);
+      s.upstream = pending_recovery_->upstream->host + ":" +
+                   std::to_string(pending_recovery_->upstream->port);
     }
   }
   return ok_status();
 }
 
-Status FakePostgres::checkpoint(Duration) { return server().running ? ok_status() : down("not running"); }
+Status FakePostgres::checkpoint(Duration) {
+  return server().running ? ok_status() : down("not running");
+}
 
 Status FakePostgres::execute(const std::string&, Duration) {
   return server().running ? ok_status() : down("not running");
@@ -174,7 +178,8 @@ Result<pg::RewindCheck> FakePostgres::check_rewind(const pg::SourceServer& leade
   FakeServer* from = world_.find_by_address(leader.host, leader.port);
   if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "leader not reachable");
   pg::RewindCheck check;
-  check.need = FakePgWorld::diverged(server(), *from) ? pg::RewindNeed::kNeeded : pg::RewindNeed::kNotNeeded;
+  check.need =
+      FakePgWorld::diverged(server(), *from) ? pg::RewindNeed::kNeeded : pg::RewindNeed::kNotNeeded;
   return check;
 }
 
@@ -250,8 +255,8 @@ void FakePgWorld::replicate() {
   for (auto& [name, s] : servers_) {
     if (!s.running || !s.in_recovery || !s.upstream) continue;
     auto colon = s.upstream->rfind(':');
-    FakeServer* up = find_by_address(s.upstream->substr(0, colon),
-                                     std::atoi(s.upstream->c_str() + colon + 1));
+    FakeServer* up =
+        find_by_address(s.upstream->substr(0, colon), std::atoi(s.upstream->c_str() + colon + 1));
     if (!up || !up->running || up == &s || diverged(s, *up)) continue;
     s.timeline = up->timeline;
     s.history = up->history;

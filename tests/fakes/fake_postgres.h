@@ -32,11 +32,11 @@ struct FakeServer {
   std::vector<std::pair<std::int64_t, std::uint64_t>> history;
   bool running = false;
   bool in_recovery = false;
-  bool standby_configured = false;       // standby.signal
-  std::optional<std::string> upstream;   // "host:port" from primary_conninfo
+  bool standby_configured = false;      // standby.signal
+  std::optional<std::string> upstream;  // "host:port" from primary_conninfo
   bool cleanly_shut_down = true;
   bool was_primary_at_shutdown = false;
-  bool broken = false;                   // start() fails (a test's fault)
+  bool broken = false;  // start() fails (a test's fault)
   std::vector<std::string> slots;
   int starts = 0, promotions = 0, rewinds = 0, clones = 0;
 

@@ -72,32 +72,45 @@ void remove_tree(const std::string& path) {
 
 bool EtcdCluster::etcd_available() { return access(kEtcd, X_OK) == 0; }
 
-Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdClusterOptions options) {
-  std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(std::move(options)));
-  auto root = make_temp_dir();
-  if (!root.ok()) return root.error();
-  cluster->root_ = *root;
-  auto& opts = cluster->options_;
-  for (int i = static_cast<int>(opts.server_cert_names.size()); i < opts.members; ++i) {
-    opts.server_cert_names.push_back("etcd" + std::to_string(i + 1));
-  }
-  if (opts.tls && opts.certs_dir.empty()) {
-    opts.certs_dir = cluster->root_ + "/certs";
-    PGHALO_TRY(make_certs(opts.certs_dir));
-  }
-  int port = opts.first_port;
-  for (int i = 0; i < opts.members; ++i) {
-    while (port + 1 <= opts.last_port && !(port_free(port) && port_free(port + 1))) port += 2;
-    if (port + 1 > opts.last_port)
+Status EtcdCluster::allocate_ports() {
+  int port = options_.first_port;
+  for (int i = 0; i < options_.members; ++i) {
+    while (port + 1 <= options_.last_port && !(port_free(port) && port_free(port + 1))) port += 2;
+    if (port + 1 > options_.last_port) {
       return make_error(ErrorCode::kUnavailable, "no free ports for etcd");
-    cluster->members_.push_back({"etcd" + std::to_string(i + 1), port, port + 1, -1});
+    }
+    members_.push_back({"etcd" + std::to_string(i + 1), port, port + 1, -1});
     port += 2;
   }
-  for (int i = 0; i < opts.members; ++i) PGHALO_TRY(cluster->launch(i, false));
-  for (int i = 0; i < opts.members; ++i) {
-    PGHALO_TRY(opts.wait_healthy ? cluster->wait_healthy(i, opts.start_timeout)
-                                 : cluster->wait_listening(i, opts.start_timeout));
+  return ok_status();
+}
+
+Status EtcdCluster::prepare() {
+  auto root = make_temp_dir();
+  if (!root.ok()) return root.error();
+  root_ = *root;
+  for (int i = static_cast<int>(options_.server_cert_names.size()); i < options_.members; ++i) {
+    options_.server_cert_names.push_back("etcd" + std::to_string(i + 1));
   }
+  if (!options_.tls || !options_.certs_dir.empty()) return ok_status();
+  options_.certs_dir = root_ + "/certs";
+  return make_certs(options_.certs_dir);
+}
+
+Status EtcdCluster::launch_all() {
+  for (int i = 0; i < size(); ++i) PGHALO_TRY(launch(i, false));
+  for (int i = 0; i < size(); ++i) {
+    PGHALO_TRY(options_.wait_healthy ? wait_healthy(i, options_.start_timeout)
+                                     : wait_listening(i, options_.start_timeout));
+  }
+  return ok_status();
+}
+
+Result<std::unique_ptr<EtcdCluster>> EtcdCluster::start(EtcdClusterOptions options) {
+  std::unique_ptr<EtcdCluster> cluster(new EtcdCluster(std::move(options)));
+  PGHALO_TRY(cluster->prepare());
+  PGHALO_TRY(cluster->allocate_ports());
+  PGHALO_TRY(cluster->launch_all());
   return cluster;
 }
 
@@ -116,6 +129,7 @@ std::string EtcdCluster::client_url(int member) const {
 
 std::vector<std::string> EtcdCluster::host_ports() const {
   std::vector<std::string> out;
+  out.reserve(members_.size());
   for (int i = 0; i < size(); ++i) out.push_back(host_port(i));
   return out;
 }
@@ -175,6 +189,7 @@ std::vector<std::string> EtcdCluster::arguments(int member, bool existing) const
 Status EtcdCluster::launch(int member, bool existing) {
   std::vector<std::string> args = arguments(member, existing);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::string out = root_ + "/" + members_[static_cast<std::size_t>(member)].name + ".out";

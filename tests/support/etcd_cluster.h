@@ -66,6 +66,9 @@ class EtcdCluster {
   };
 
   explicit EtcdCluster(EtcdClusterOptions options) : options_(std::move(options)) {}
+  Status prepare();  // data root, certificate names, certificates
+  Status allocate_ports();
+  Status launch_all();
   Status launch(int member, bool existing);
   std::vector<std::string> arguments(int member, bool existing) const;
   std::string scheme() const { return options_.tls ? "https" : "http"; }

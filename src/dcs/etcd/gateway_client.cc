@@ -19,6 +19,7 @@ constexpr std::size_t kMaxIdleSessions = 4;
 std::vector<std::string> to_urls(const std::vector<std::string>& hosts,
                                  const std::string& protocol) {
   std::vector<std::string> urls;
+  urls.reserve(hosts.size() + 1);
   for (const auto& host : hosts) urls.push_back(endpoint_url(host, protocol));
   if (urls.empty()) urls.push_back(endpoint_url("127.0.0.1:2379", protocol));
   return urls;
@@ -45,6 +46,7 @@ std::string describe_failures(const std::vector<std::pair<std::string, std::stri
     }
   }
   std::vector<std::string> sentences;
+  sentences.reserve(by_reason.size());
   for (const auto& [reason, urls] : by_reason)
     sentences.push_back("etcd " + join(urls, ", ") + ": " + reason);
   return join(sentences, "; ");

@@ -23,6 +23,60 @@ Result<T> decoded(const Result<nlohmann::json>& answer, Decode decode) {
   }
 }
 
+// Turns the bytes of one /watch stream into batches for the consumer and remembers why the
+// stream should end: the consumer is done, etcd sent an error, or the bytes are not JSON.
+class WatchStreamReader {
+ public:
+  WatchStreamReader(std::string url, const std::function<bool(const WatchBatch&)>& on_batch)
+      : url_(std::move(url)), on_batch_(on_batch) {}
+
+  // False ends the transfer.
+  bool on_bytes(std::string_view bytes) {
+    for (const auto& text : splitter_.feed(bytes)) {
+      if (!on_message(text)) return false;
+    }
+    if (splitter_.broken()) {
+      error_ = make_error(ErrorCode::kInternal, "etcd watch stream is not JSON objects");
+    }
+    return !splitter_.broken();
+  }
+  bool consumer_done() const { return consumer_done_; }
+  bool auth_rejected() const { return auth_rejected_; }
+  const std::optional<Error>& error() const { return error_; }
+
+ private:
+  bool on_message(const std::string& text) {
+    auto message = gateway::parse_body(text);
+    if (!message.ok()) {
+      error_ = message.error();
+      return false;
+    }
+    if (auto server = gateway::server_error(*message, 0)) {
+      auth_rejected_ = server->is_auth_error();
+      error_ = make_error(ErrorCode::kUnavailable, "etcd " + url_ + ": watch: " + server->message);
+      return false;
+    }
+    auto batch = decoded<WatchBatch>(*message, gateway::decode_watch_message);
+    if (!batch.ok()) {
+      error_ = batch.error();
+      return false;
+    }
+    if (batch->events.empty() && !batch->canceled) return true;  // "created", progress notices
+    if (!on_batch_(*batch) || batch->canceled) {
+      consumer_done_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  std::string url_;
+  const std::function<bool(const WatchBatch&)>& on_batch_;
+  JsonStreamSplitter splitter_;
+  std::optional<Error> error_;
+  bool consumer_done_ = false;
+  bool auth_rejected_ = false;
+};
+
 }  // namespace
 
 Result<RangeResponse> GatewayClient::range(const std::string& key, const std::string& range_end,
@@ -92,40 +146,8 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   req.timeout = Duration(0);  // a stream has no overall deadline; TCP keepalive guards it
   req.connect_timeout = attempt.connect_timeout;
   req.stop = &stop;
-  JsonStreamSplitter splitter;
-  std::optional<Error> stream_error;
-  bool consumer_done = false;
-  req.on_data = [&](std::string_view bytes) {
-    for (const auto& text : splitter.feed(bytes)) {
-      auto message = gateway::parse_body(text);
-      if (!message.ok()) {
-        stream_error = message.error();
-        return false;
-      }
-      if (auto server = gateway::server_error(*message, 0)) {
-        if (server->is_auth_error()) {
-          std::lock_guard lock(mu_);
-          token_.clear();  // the next attempt authenticates again
-        }
-        stream_error = make_error(ErrorCode::kUnavailable,
-                                  "etcd " + attempt.url + ": watch: " + server->message);
-        return false;
-      }
-      auto batch = decoded<WatchBatch>(*message, gateway::decode_watch_message);
-      if (!batch.ok()) {
-        stream_error = batch.error();
-        return false;
-      }
-      if (batch->events.empty() && !batch->canceled) continue;  // "created" and progress messages
-      if (!on_batch(*batch) || batch->canceled) {
-        consumer_done = true;
-        return false;
-      }
-    }
-    if (splitter.broken())
-      stream_error = make_error(ErrorCode::kInternal, "etcd watch stream is not JSON objects");
-    return !splitter.broken();
-  };
+  WatchStreamReader reader(attempt.url, on_batch);
+  req.on_data = [&reader](std::string_view bytes) { return reader.on_bytes(bytes); };
   TlsSettings tls;
   SocketSettings socket;
   {
@@ -135,13 +157,14 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   }
   CurlSession session;  // the stream's own connection
   HttpOutcome outcome = session.perform(req, tls, socket);
-  if (consumer_done || stop.load()) return ok_status();
+  if (reader.consumer_done() || stop.load()) return ok_status();
   {
     // Whatever ended the stream, the next watch tries another member first.
     std::lock_guard lock(mu_);
     endpoints_.failed(attempt.url);
+    if (reader.auth_rejected()) token_.clear();  // the next attempt authenticates again
   }
-  if (stream_error) return *stream_error;
+  if (reader.error()) return *reader.error();
   if (outcome.error) {
     return make_error(ErrorCode::kUnavailable,
                       "etcd " + attempt.url + ": watch stream broke: " + outcome.error->message);

@@ -23,6 +23,9 @@ class JsonStreamSplitter {
   bool broken() const { return broken_; }
 
  private:
+  // Takes one byte; returns true when it completed an object (now in pending_).
+  bool take(char c);
+
   std::size_t max_;
   std::string pending_;
   int depth_ = 0;
