@@ -32,7 +32,7 @@ class DynamicReader {
     bool fractional = value.is_number_float() && strictness_ == Strictness::kFile && parsed &&
                       static_cast<double>(*parsed) != value.get<double>();
     if (!parsed || fractional || value.is_boolean()) {
-      bad(used, "expected an integer, got " + value.dump(), std::to_string(fallback));
+      bad(used, "expected an integer, got " + shown(value), std::to_string(fallback));
       return fallback;
     }
     if (*parsed < minimum) {
@@ -52,7 +52,7 @@ class DynamicReader {
     if (!object.contains(key) || object[key].is_null()) return fallback;
     auto parsed = json_to_bool(object[key]);
     if (!parsed) {
-      bad(path, "expected a boolean (true/false, on/off, yes/no), got " + object[key].dump(),
+      bad(path, "expected a boolean (true/false, on/off, yes/no), got " + shown(object[key]),
           fallback ? "true" : "false");
       return fallback;
     }
@@ -71,7 +71,7 @@ class DynamicReader {
     bool ok = value.is_array() &&
               std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
     if (!ok) {
-      bad(path, "expected a list of strings, got " + value.dump(), "none");
+      bad(path, "expected a list of strings, got " + shown(value), "none");
       return std::nullopt;
     }
     return value.get<std::vector<std::string>>();
@@ -83,7 +83,7 @@ class DynamicReader {
     std::map<std::string, std::string> out;
     if (!object.contains(key) || object[key].is_null()) return out;
     if (!object[key].is_object()) {
-      bad(path, "expected a map of names to values, got " + object[key].dump(), "none");
+      bad(path, "expected a map of names to values, got " + shown(object[key]), "none");
       return out;
     }
     for (const auto& [name, value] : object[key].items()) {
@@ -91,7 +91,7 @@ class DynamicReader {
       if (!text) {
         std::string where = path;
         where += "." + name;
-        bad(where, "expected a single value, got " + value.dump(), "");
+        bad(where, "expected a single value, got " + shown(value), "");
         continue;
       }
       out[name] = *text;
@@ -141,7 +141,7 @@ void read_postgresql(const DynamicReader& reader, DynamicConfig* out) {
   if (!object.contains("postgresql") || object["postgresql"].is_null()) return;
   const nlohmann::json& pg = object["postgresql"];
   if (!pg.is_object()) {
-    reader.bad("postgresql", "expected a map of settings, got " + pg.dump(), "the defaults");
+    reader.bad("postgresql", "expected a map of settings, got " + shown(pg), "the defaults");
     return;
   }
   out->use_slots = reader.boolean(pg, "use_slots", "postgresql.use_slots", true);
@@ -168,7 +168,7 @@ void read_verbatim(const DynamicReader& reader, DynamicConfig* out) {
       out->standby_cluster = object["standby_cluster"];
     } else {
       reader.bad("standby_cluster",
-                 "expected a map of settings, got " + object["standby_cluster"].dump(),
+                 "expected a map of settings, got " + shown(object["standby_cluster"]),
                  "no standby cluster");
     }
   }
@@ -222,7 +222,7 @@ DynamicConfig parse_dynamic(const nlohmann::json& object, Strictness strictness,
   static const nlohmann::json kEmpty = nlohmann::json::object();
   DynamicReader reader(object.is_object() ? object : kEmpty, strictness, diagnostics);
   if (!object.is_object() && !object.is_null()) {
-    reader.bad("", "the dynamic configuration must be a JSON object, got " + object.dump(),
+    reader.bad("", "the dynamic configuration must be a JSON object, got " + shown(object),
                "the defaults");
   }
   out.raw = object.is_object() ? object : nlohmann::json::object();

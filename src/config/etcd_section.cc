@@ -32,7 +32,7 @@ bool read_url(const Section& s, std::string_view key, EtcdConfig* out) {
   std::string problem;
   auto endpoint = split_host_port(rest, kDefaultEtcdPort, &problem);
   if (!endpoint || endpoint->host.empty()) {
-    s.report(Severity::kError, key, "'" + url + "' " + (endpoint ? "has no host" : problem));
+    s.report(Severity::kError, key, quote_value(url) + " " + (endpoint ? "has no host" : problem));
     return true;
   }
   out->hosts = {join_host_port(endpoint->host, endpoint->port)};
@@ -53,7 +53,7 @@ bool add_endpoint(const Section& s, std::string_view key, std::string_view text,
     }
     problem = "has no host";
   }
-  s.report(Severity::kError, key, "'" + std::string(entry) + "' " + problem);
+  s.report(Severity::kError, key, quote_value(entry) + " " + problem);
   return false;
 }
 
@@ -116,7 +116,8 @@ void read_etcd(const Section& root, EtcdConfig* out) {
   if (s.read("protocol", &out->protocol)) out->protocol = to_lower(out->protocol);
   read_endpoints(s, out);
   if (out->protocol != "http" && out->protocol != "https") {
-    s.report(Severity::kError, "protocol", "must be http or https, got '" + out->protocol + "'");
+    s.report(Severity::kError, "protocol",
+             "must be http or https, got " + quote_value(out->protocol));
   }
   s.read("use_proxies", &out->use_proxies);
   s.read("cacert", &out->cacert);

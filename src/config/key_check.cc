@@ -25,6 +25,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // The known sibling closest to a mistyped key, when it is close enough to be the intent.
 std::string suggestion(const std::string& prefix, std::string_view key) {
   std::string best;
+  if (key.size() > 64) return best;  // not a typo of a key; and the distance is quadratic
   std::size_t best_distance = std::string_view::npos;
   for (const auto& known : known_keys()) {
     std::string_view pattern = known.pattern;

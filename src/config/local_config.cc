@@ -75,7 +75,7 @@ void check_address_reachable(const Section& root, std::string_view section,
   if (!parsed || !is_loopback_or_wildcard(parsed->host)) return;
   root.section(section).report(
       Severity::kWarning, "connect_address",
-      "'" + address +
+      quote_value(address) +
           "' is a loopback or wildcard address: other machines cannot reach this "
           "member through it. Patroni's --validate-config refuses it; pghalo accepts it for "
           "single-machine labs");

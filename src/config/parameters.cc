@@ -105,8 +105,8 @@ std::optional<GucRejection> reject_dynamic_guc(std::string_view name, std::strin
     return GucRejection{"pghalo always runs with " + std::string(guc->name) + "=on", same};
   }
   if (passes(*guc, value)) return std::nullopt;
-  return GucRejection{"'" + std::string(value) + "' is not " + requirement(*guc) +
-                          "; the default " + std::string(guc->default_value) + " applies",
+  return GucRejection{quote_value(value) + " is not " + requirement(*guc) + "; the default " +
+                          std::string(guc->default_value) + " applies",
                       false};
 }
 

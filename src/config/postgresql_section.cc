@@ -98,7 +98,7 @@ void read_addresses(const Section& s, PostgresqlConfig* pg) {
     if (split_host_port(listen, 0, &problem)) {
       pg->listen = std::string(trim(listen));
     } else {
-      s.report(Severity::kError, "listen", "'" + listen + "' " + problem);
+      s.report(Severity::kError, "listen", quote_value(listen) + " " + problem);
     }
   }
   read_connect_address(s, "connect_address", true, &pg->connect_address);

@@ -8,7 +8,7 @@ namespace {
 
 // How a wrong value is quoted in a message: scalars as written, containers by kind.
 std::string describe(const Node& value) {
-  if (value.is_scalar()) return "'" + value.text + "'";
+  if (value.is_scalar()) return quote_value(value.text);
   return std::string(kind_name(value));
 }
 

@@ -11,6 +11,8 @@
 namespace pghalo::config::internal {
 namespace {
 
+constexpr std::size_t kLongestTypedScalar = 80;
+
 std::string without_underscores(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -64,12 +66,27 @@ std::string to_upper(std::string_view text) {
   return out;
 }
 
+std::string quote_value(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  if (text.size() <= kMax) return "'" + std::string(text) + "'";
+  return "'" + std::string(text.substr(0, kMax)) + "...'";
+}
+
+std::string shown(const nlohmann::json& value) {
+  std::string text = value.dump();
+  constexpr std::size_t kMax = 60;
+  return text.size() <= kMax ? text : text.substr(0, kMax) + "...";
+}
+
 bool is_yaml_null(std::string_view text) {
   return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
 
 nlohmann::json resolve_plain_scalar(std::string_view text) {
   if (is_yaml_null(text)) return nullptr;
+  // No number or boolean is this long, and std::regex recurses per character: a long value
+  // could exhaust the stack.
+  if (text.size() > kLongestTypedScalar) return std::string(text);
   static const char* const kTrue[] = {"yes",  "Yes", "YES", "true", "True",
                                       "TRUE", "on",  "On",  "ON"};
   static const char* const kFalse[] = {"no",    "No",  "NO",  "false", "False",

@@ -14,6 +14,12 @@ namespace pghalo::config::internal {
 
 std::string to_upper(std::string_view text);
 
+// User text for a message: in single quotes, cut to 60 characters ("...") so a runaway value
+// cannot flood the log.
+std::string quote_value(std::string_view text);
+// A JSON value for a message, as JSON, cut the same way.
+std::string shown(const nlohmann::json& value);
+
 // YAML 1.1 null: "", "~", "null", "Null", "NULL".
 bool is_yaml_null(std::string_view text);
 

@@ -18,7 +18,7 @@ void read_listen(const Section& section, std::string* out) {
   if (!section.require("listen", &text)) return;
   std::string problem;
   if (!split_host_port(text, 0, &problem)) {
-    section.report(Severity::kError, "listen", "'" + text + "' " + problem);
+    section.report(Severity::kError, "listen", quote_value(text) + " " + problem);
     return;
   }
   *out = std::string(trim(text));
@@ -44,7 +44,7 @@ void read_connect_address(const Section& section, std::string_view key, bool req
   auto parsed = split_host_port(text, 0, &problem);
   if (parsed && parsed->host.empty()) problem = "has no host";
   if (!parsed || parsed->host.empty()) {
-    section.report(Severity::kError, key, "'" + text + "' " + problem);
+    section.report(Severity::kError, key, quote_value(text) + " " + problem);
     return;
   }
   *out = join_host_port(parsed->host, parsed->port);
@@ -69,7 +69,7 @@ void read_restapi(const Section& root, RestApiConfig* out) {
     if (out->verify_client != "none" && out->verify_client != "optional" &&
         out->verify_client != "required") {
       s.report(Severity::kError, "verify_client",
-               "must be none, optional or required, got '" + out->verify_client + "'");
+               "must be none, optional or required, got " + quote_value(out->verify_client));
     }
   }
   s.read("allowlist", &out->allowlist, true);
@@ -97,7 +97,7 @@ void read_log(const Section& root, LogConfig* out) {
     if (std::none_of(std::begin(kLevels), std::end(kLevels),
                      [&](const char* l) { return level == l; })) {
       s.report(Severity::kError, "level",
-               "must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got '" + out->level + "'");
+               "must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got " + quote_value(out->level));
     }
     out->level = level;
   }
@@ -107,7 +107,7 @@ void read_log(const Section& root, LogConfig* out) {
     if (type == "plain" || type == "json") {
       out->format = type == "json" ? "json" : "text";
     } else {
-      s.report(Severity::kError, "type", "must be plain or json, got '" + type + "'");
+      s.report(Severity::kError, "type", "must be plain or json, got " + quote_value(type));
     }
   }
   std::string format;
@@ -137,7 +137,7 @@ void read_watchdog(const Section& root, WatchdogConfig* out) {
       out->mode = "off";
     } else {
       s.report(Severity::kError, "mode",
-               "must be off, automatic or required, got '" + mode->value.text + "'");
+               "must be off, automatic or required, got " + quote_value(mode->value.text));
     }
   } else if (mode != nullptr && !mode->value.is_null()) {
     s.wrong_type("mode", mode->value, "off, automatic or required");
@@ -179,8 +179,9 @@ void read_pghalo(const Section& root, Config* out) {
   } else if (vocabulary == "primary") {
     out->role_vocabulary = model::RoleVocabulary::kPrimary;
   } else {
-    s.report(Severity::kError, "role_vocabulary",
-             "must be master (Patroni 3.0.2) or primary (Patroni 4.x), got '" + vocabulary + "'");
+    s.report(
+        Severity::kError, "role_vocabulary",
+        "must be master (Patroni 3.0.2) or primary (Patroni 4.x), got " + quote_value(vocabulary));
   }
 }
 

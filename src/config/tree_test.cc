@@ -33,6 +33,11 @@ INSTANTIATE_TEST_SUITE_P(
                       PlainCase{"4GB", "4GB"}, PlainCase{"1e5", "1e5"}, PlainCase{"y", "y"},
                       PlainCase{"08", "08"}, PlainCase{"10.0.1.10:8008", "10.0.1.10:8008"}));
 
+TEST(TreeTest, AVeryLongPlainScalarIsAString) {
+  std::string digits(200000, '1');
+  EXPECT_EQ(resolve_plain_scalar(digits), digits);
+}
+
 TEST(TreeTest, QuotedScalarsStayStrings) {
   std::vector<Diagnostic> diagnostics;
   auto root = parse_yaml("a: \"on\"\nb: '8'\nc: !!str 9\nd: on\n", "f.yml", &diagnostics);
