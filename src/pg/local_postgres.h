@@ -107,7 +107,6 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
 
   // The command-line options the next start uses: from the last write_files().
   std::vector<std::string> start_options();
-  Status write_standby_signal(bool standby);
   Status crash_recovery(Duration timeout);
   Result<SecretFile> pgpass_for(const SourceServer& source);
   Result<std::optional<model::Lsn>> checkpoint_end(const model::ControlData& control);

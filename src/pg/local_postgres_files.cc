@@ -47,6 +47,83 @@ Status remove_if_exists(const std::string& path) {
   return ok_status();
 }
 
+// First write: initdb's (or the clone source's) postgresql.conf becomes the base we include.
+Status adopt_base_conf(const std::string& config_dir) {
+  std::string conf = config_dir + "/postgresql.conf";
+  std::string base = config_dir + "/postgresql.base.conf";
+  std::error_code ec;
+  if (fs::exists(base, ec)) return ok_status();
+  if (!fs::exists(conf, ec)) return write_file_atomically(base, "", kPrivateFile);
+  fs::rename(conf, base, ec);
+  if (ec) return make_error(ErrorCode::kInternal, "cannot rename " + conf + ": " + ec.message());
+  return ok_status();
+}
+
+// The configured GUCs with what the settings decide: where pghalo connects and the cluster name.
+std::map<std::string, std::string> effective_parameters(
+    const std::map<std::string, std::string>& configured, const LocalPostgresSettings& settings) {
+  std::map<std::string, std::string> parameters = configured;
+  parameters["listen_addresses"] = settings.listen_addresses;
+  parameters["port"] = std::to_string(settings.port);
+  if (!settings.scope.empty()) parameters["cluster_name"] = settings.scope;
+  if (!settings.unix_socket_dir.empty() && !parameters.count("unix_socket_directories")) {
+    parameters["unix_socket_directories"] = settings.unix_socket_dir;
+  }
+  return parameters;
+}
+
+// The recovery block; adds the upstream's password to `pgpass` (primary_conninfo's passfile).
+std::vector<std::pair<std::string, std::string>> recovery_block(
+    const RecoverySettings& recovery, const LocalPostgresSettings& settings, int major,
+    std::vector<PgPassEntry>* pgpass) {
+  std::string conninfo;
+  if (recovery.upstream) {
+    const std::string& application_name =
+        recovery.application_name.empty() ? settings.member_name : recovery.application_name;
+    conninfo =
+        render_primary_conninfo(*recovery.upstream, application_name, settings.pgpass_path, major);
+    auto entry = pgpass_entry_for(*recovery.upstream);
+    auto same = [&entry](const PgPassEntry& e) {
+      return e.host == entry->host && e.port == entry->port && e.user == entry->user &&
+             e.password == entry->password;
+    };
+    if (entry && std::none_of(pgpass->begin(), pgpass->end(), same)) pgpass->push_back(*entry);
+  }
+  return recovery_parameters(conninfo, recovery.primary_slot_name,
+                             recovery.recovery_target_timeline, recovery.extra);
+}
+
+Status write_lines_if_given(const std::string& path,
+                            const std::optional<std::vector<std::string>>& lines) {
+  if (!lines) return ok_status();
+  return write_file_atomically(path, lines_text(*lines), kPrivateFile);
+}
+
+Status strip_auto_conf(const std::string& auto_conf) {
+  auto current = read_text_file(auto_conf);
+  if (!current.ok()) return ok_status();  // none yet: nothing to clean
+  auto stripped = strip_recovery_parameters(*current);
+  if (!stripped) return ok_status();
+  return write_file_atomically(auto_conf, *stripped, kPrivateFile);
+}
+
+// Everything but postgresql.conf: hba/ident when given, the standby signal, the cleaned
+// postgresql.auto.conf and the pgpass file.
+Status write_side_files(const ManagedFiles& files, const LocalPostgresSettings& settings,
+                        const std::vector<PgPassEntry>& pgpass) {
+  PGHALO_TRY(write_lines_if_given(settings.config_dir + "/pg_hba.conf", files.pg_hba));
+  PGHALO_TRY(write_lines_if_given(settings.config_dir + "/pg_ident.conf", files.pg_ident));
+  // recovery.signal would mean targeted recovery, which pghalo never asks for.
+  PGHALO_TRY(remove_if_exists(settings.data_dir + "/recovery.signal"));
+  std::string standby_signal = settings.data_dir + "/standby.signal";
+  PGHALO_TRY(files.recovery ? write_file_atomically(standby_signal, "", kPrivateFile)
+                            : remove_if_exists(standby_signal));
+  PGHALO_TRY(strip_auto_conf(settings.data_dir + "/postgresql.auto.conf"));
+  std::string pgpass_text = render_pgpass(pgpass);
+  if (pgpass_text.empty() || settings.pgpass_path.empty()) return ok_status();
+  return write_file_atomically(settings.pgpass_path, pgpass_text, kPrivateFile);
+}
+
 }  // namespace
 
 Status LocalPostgres::initdb(const BootstrapSpec& spec, Duration timeout) {
@@ -87,12 +164,6 @@ Status LocalPostgres::initdb(const BootstrapSpec& spec, Duration timeout) {
   return ok_status();
 }
 
-Status LocalPostgres::write_standby_signal(bool standby) {
-  PGHALO_TRY(remove_if_exists(settings_.data_dir + "/recovery.signal"));
-  if (!standby) return remove_if_exists(settings_.data_dir + "/standby.signal");
-  return write_file_atomically(settings_.data_dir + "/standby.signal", "", kPrivateFile);
-}
-
 Status LocalPostgres::write_files(const ManagedFiles& files) {
   auto major = read_major_version(settings_.data_dir);
   if (!major.ok()) return major.error();
@@ -101,68 +172,17 @@ Status LocalPostgres::write_files(const ManagedFiles& files) {
                       "PostgreSQL " + std::to_string(*major) + " is too old: pghalo needs 12+");
   }
   PGHALO_TRY(ensure_directory(settings_.config_dir, 0700));
-  std::string conf = config_file();
-  std::string base = settings_.config_dir + "/postgresql.base.conf";
-  std::error_code ec;
-  if (!fs::exists(base, ec)) {
-    // First write: initdb's (or the clone source's) postgresql.conf becomes the base we include.
-    if (fs::exists(conf, ec)) {
-      fs::rename(conf, base, ec);
-      if (ec)
-        return make_error(ErrorCode::kInternal, "cannot rename " + conf + ": " + ec.message());
-    } else {
-      PGHALO_TRY(write_file_atomically(base, "", kPrivateFile));
-    }
-  }
+  PGHALO_TRY(adopt_base_conf(settings_.config_dir));
 
   PostgresqlConfInputs inputs;
-  inputs.parameters = files.parameters;
-  inputs.parameters["listen_addresses"] = settings_.listen_addresses;
-  inputs.parameters["port"] = std::to_string(settings_.port);
-  if (!settings_.scope.empty()) inputs.parameters["cluster_name"] = settings_.scope;
-  if (!settings_.unix_socket_dir.empty() && !inputs.parameters.count("unix_socket_directories")) {
-    inputs.parameters["unix_socket_directories"] = settings_.unix_socket_dir;
-  }
+  inputs.parameters = effective_parameters(files.parameters, settings_);
   inputs.hba_file = settings_.config_dir + "/pg_hba.conf";
   inputs.ident_file = settings_.config_dir + "/pg_ident.conf";
-
   std::vector<PgPassEntry> pgpass = files.pgpass;
-  if (files.recovery) {
-    const RecoverySettings& recovery = *files.recovery;
-    std::string conninfo;
-    if (recovery.upstream) {
-      std::string application_name =
-          recovery.application_name.empty() ? settings_.member_name : recovery.application_name;
-      conninfo = render_primary_conninfo(*recovery.upstream, application_name,
-                                         settings_.pgpass_path, *major);
-      auto entry = pgpass_entry_for(*recovery.upstream);
-      bool known = entry && std::any_of(pgpass.begin(), pgpass.end(), [&](const PgPassEntry& e) {
-                     return e.host == entry->host && e.port == entry->port &&
-                            e.user == entry->user && e.password == entry->password;
-                   });
-      if (entry && !known) pgpass.push_back(*entry);
-    }
-    inputs.recovery = recovery_parameters(conninfo, recovery.primary_slot_name,
-                                          recovery.recovery_target_timeline, recovery.extra);
-  }
-  PGHALO_TRY(write_file_atomically(conf, render_postgresql_conf(inputs), kPrivateFile));
-  if (files.pg_hba)
-    PGHALO_TRY(write_file_atomically(inputs.hba_file, lines_text(*files.pg_hba), kPrivateFile));
-  if (files.pg_ident) {
-    PGHALO_TRY(write_file_atomically(inputs.ident_file, lines_text(*files.pg_ident), kPrivateFile));
-  }
-  PGHALO_TRY(write_standby_signal(files.recovery.has_value()));
+  if (files.recovery) inputs.recovery = recovery_block(*files.recovery, settings_, *major, &pgpass);
 
-  std::string auto_conf = settings_.data_dir + "/postgresql.auto.conf";
-  if (auto current = read_text_file(auto_conf); current.ok()) {
-    if (auto stripped = strip_recovery_parameters(*current)) {
-      PGHALO_TRY(write_file_atomically(auto_conf, *stripped, kPrivateFile));
-    }
-  }
-  std::string pgpass_text = render_pgpass(pgpass);
-  if (!pgpass_text.empty() && !settings_.pgpass_path.empty()) {
-    PGHALO_TRY(write_file_atomically(settings_.pgpass_path, pgpass_text, kPrivateFile));
-  }
+  PGHALO_TRY(write_file_atomically(config_file(), render_postgresql_conf(inputs), kPrivateFile));
+  PGHALO_TRY(write_side_files(files, settings_, pgpass));
   std::lock_guard lock(state_mutex_);
   written_parameters_ = inputs.parameters;
   return ok_status();

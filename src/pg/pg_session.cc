@@ -122,50 +122,59 @@ PgSession::~PgSession() {
 
 bool PgSession::usable() const { return !broken_ && conn_ && PQstatus(conn_) == CONNECTION_OK; }
 
-Result<std::vector<QueryResult>> PgSession::query(const std::string& sql, Duration timeout) {
-  if (!usable()) return make_error(ErrorCode::kUnavailable, "connection is closed");
-  auto deadline = SteadyClock::now() + timeout;
-  auto fail = [this](ErrorCode code, const std::string& message) -> Error {
-    broken_ = true;
-    return make_error(code, message);
-  };
+Error PgSession::fail(ErrorCode code, const std::string& message) {
+  broken_ = true;
+  return make_error(code, message);
+}
+
+Status PgSession::send(const std::string& sql, SteadyClock::time_point deadline) {
   if (!PQsendQuery(conn_, sql.c_str())) {
     return fail(ErrorCode::kUnavailable, "cannot send query: " + libpq_message(conn_));
   }
-  // Push the query out, then read until libpq has every result.
+  // In non-blocking mode the query may sit in libpq's buffer until the socket takes it.
   while (true) {
     int flushed = PQflush(conn_);
-    if (flushed == 0) break;
+    if (flushed == 0) return ok_status();
     if (flushed < 0) return fail(ErrorCode::kUnavailable, libpq_message(conn_));
     if (wait_socket(PQsocket(conn_), true, deadline) != WaitOutcome::kReady) {
       return fail(ErrorCode::kTimeout, "server did not accept the query in time");
     }
   }
+}
+
+Result<PGresult*> PgSession::next_result(SteadyClock::time_point deadline) {
+  while (PQisBusy(conn_)) {
+    auto outcome = wait_socket(PQsocket(conn_), false, deadline);
+    if (outcome == WaitOutcome::kTimeout) return fail(ErrorCode::kTimeout, "no answer in time");
+    if (outcome == WaitOutcome::kError || !PQconsumeInput(conn_)) {
+      return fail(ErrorCode::kUnavailable, "connection lost: " + libpq_message(conn_));
+    }
+  }
+  return PQgetResult(conn_);
+}
+
+Result<std::vector<QueryResult>> PgSession::query(const std::string& sql, Duration timeout) {
+  if (!usable()) return make_error(ErrorCode::kUnavailable, "connection is closed");
+  auto deadline = SteadyClock::now() + timeout;
+  PGHALO_TRY(send(sql, deadline));
   std::vector<QueryResult> results;
   std::optional<std::string> statement_error;
+  // One PGresult per statement, then nullptr; every one must be read before the next query.
   while (true) {
-    while (PQisBusy(conn_)) {
-      auto outcome = wait_socket(PQsocket(conn_), false, deadline);
-      if (outcome == WaitOutcome::kTimeout) {
-        return fail(ErrorCode::kTimeout,
-                    "no answer within " + std::to_string(timeout.count()) + " ms");
-      }
-      if (outcome == WaitOutcome::kError || !PQconsumeInput(conn_)) {
-        return fail(ErrorCode::kUnavailable, "connection lost: " + libpq_message(conn_));
-      }
-    }
-    PGresult* result = PQgetResult(conn_);
+    auto next = next_result(deadline);
+    if (!next.ok()) return next.error();
+    PGresult* result = *next;
     if (!result) break;
     ExecStatusType status = PQresultStatus(result);
+    bool copy = status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH;
     if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
       results.push_back(to_query_result(result));
-    } else if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
-      PQclear(result);  // COPY is not for this API; the connection cannot be reused
-      return fail(ErrorCode::kInternal, "unexpected COPY result for: " + sql.substr(0, 60));
-    } else if (!statement_error) {
+    } else if (!copy && !statement_error) {
       statement_error = std::string(trim(PQresultErrorMessage(result)));
     }
     PQclear(result);
+    // COPY is not for this API and leaves the connection unusable.
+    if (copy) return fail(ErrorCode::kInternal, "unexpected COPY result for: " + sql.substr(0, 60));
   }
   if (PQstatus(conn_) != CONNECTION_OK) {
     return fail(ErrorCode::kUnavailable, "connection lost: " + libpq_message(conn_));

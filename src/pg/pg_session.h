@@ -9,6 +9,7 @@
 // Thread-safety: a PgSession is used by one thread at a time; distinct sessions are independent.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "common/result.h"
 
 struct pg_conn;
+struct pg_result;
 
 namespace pghalo::pg {
 
@@ -55,7 +57,15 @@ class PgSession {
   bool usable() const;
 
  private:
+  using SteadyClock = std::chrono::steady_clock;  // poll() sleeps in real time
+
   explicit PgSession(pg_conn* conn) : conn_(conn) {}
+  // Marks the session broken (it must not be reused) and returns the error.
+  Error fail(ErrorCode code, const std::string& message);
+  Status send(const std::string& sql, SteadyClock::time_point deadline);
+  // The next result of the running query, nullptr after the last one.
+  Result<pg_result*> next_result(SteadyClock::time_point deadline);
+
   pg_conn* conn_;
   bool broken_ = false;
 };

@@ -9,6 +9,49 @@ std::string position_text(model::TimelineId tl, model::Lsn lsn) {
   return "timeline " + std::to_string(tl.value) + " at " + format_lsn(lsn.value);
 }
 
+// The first two whitespace-separated fields of a history line; the rest is the free-text
+// reason. PostgreSQL separates them with tabs; spaces are tolerated.
+std::vector<std::string> leading_fields(std::string_view line) {
+  std::vector<std::string> fields;
+  std::string current;
+  for (char c : line) {
+    if (c != '\t' && c != ' ') {
+      current += c;
+      continue;
+    }
+    if (!current.empty()) fields.push_back(current);
+    current.clear();
+    if (fields.size() == 2) return fields;
+  }
+  if (!current.empty()) fields.push_back(current);
+  return fields;
+}
+
+// Our timeline is `fork.parent`: did we go past the point where the leader left it?
+RewindVerdict compare_at_fork(const LocalPosition& local, const TimelineSwitch& fork,
+                              const std::string& where,
+                              const std::function<std::optional<model::Lsn>()>& checkpoint_end) {
+  std::string forked = "the leader forked off timeline " + std::to_string(fork.parent.value) +
+                       " at " + format_lsn(fork.switch_point.value);
+  if (local.in_recovery) {
+    bool past = local.lsn.value > fork.switch_point.value;
+    return {past, where + (past ? " is past the point where " : " is not past the point where ") +
+                      forked};
+  }
+  if (local.lsn.value >= fork.switch_point.value) {
+    return {true, where + " has written past the point where " + forked};
+  }
+  // A cleanly stopped primary whose shutdown checkpoint ends exactly at the fork point has
+  // nothing the leader lacks.
+  auto end = checkpoint_end ? checkpoint_end() : std::nullopt;
+  if (end && *end == fork.switch_point) {
+    return {false, where + ": its shutdown checkpoint ends where " + forked};
+  }
+  return {true, where + ": its shutdown checkpoint ends at " +
+                    (end ? format_lsn(end->value) : std::string("an unknown position")) +
+                    ", not where " + forked};
+}
+
 }  // namespace
 
 Result<std::vector<TimelineSwitch>> parse_timeline_history(std::string_view text) {
@@ -18,19 +61,7 @@ Result<std::vector<TimelineSwitch>> parse_timeline_history(std::string_view text
     ++line_number;
     std::string_view line = trim(raw);
     if (line.empty() || line.front() == '#') continue;
-    // Fields are separated by tabs (PostgreSQL writes tabs; tolerate spaces).
-    std::vector<std::string> fields;
-    std::string current;
-    for (char c : line) {
-      if (c == '\t' || c == ' ') {
-        if (!current.empty()) fields.push_back(current);
-        current.clear();
-        if (fields.size() == 2) break;  // the rest is the free-text reason
-      } else {
-        current += c;
-      }
-    }
-    if (!current.empty() && fields.size() < 2) fields.push_back(current);
+    std::vector<std::string> fields = leading_fields(line);
     auto parent = fields.size() >= 2 ? parse_int64(fields[0]) : std::nullopt;
     auto lsn = fields.size() >= 2 ? parse_lsn(fields[1]) : std::nullopt;
     if (!parent || !lsn) {
@@ -73,28 +104,7 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
     return {false, where + " is on the leader's timeline"};
   }
   for (const auto& entry : leader_history) {
-    if (entry.parent == local.timeline) {
-      std::string fork = "the leader forked off timeline " + std::to_string(entry.parent.value) +
-                         " at " + format_lsn(entry.switch_point.value);
-      if (local.in_recovery) {
-        bool past = local.lsn.value > entry.switch_point.value;
-        return {
-            past,
-            where + (past ? " is past the point where " : " is not past the point where ") + fork};
-      }
-      if (local.lsn.value >= entry.switch_point.value) {
-        return {true, where + " has written past the point where " + fork};
-      }
-      // A cleanly stopped primary whose shutdown checkpoint ends exactly at the fork point has
-      // nothing the leader lacks.
-      auto end = checkpoint_end ? checkpoint_end() : std::nullopt;
-      if (end && *end == entry.switch_point) {
-        return {false, where + ": its shutdown checkpoint ends where " + fork};
-      }
-      return {true, where + ": its shutdown checkpoint ends at " +
-                        (end ? format_lsn(end->value) : std::string("an unknown position")) +
-                        ", not where " + fork};
-    }
+    if (entry.parent == local.timeline) return compare_at_fork(local, entry, where, checkpoint_end);
     if (entry.parent.value > local.timeline.value) {
       return {true, where + " is not an ancestor of the leader's timeline " +
                         std::to_string(leader_timeline.value)};
