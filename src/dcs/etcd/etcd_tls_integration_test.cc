@@ -105,15 +105,27 @@ TEST_F(EtcdTlsIntegration, QuorumLossFailsWithinTheDeadlineAndHealsWhenMembersRe
   ASSERT_TRUE(cluster_->stop_member(2).ok());
   auto started = std::chrono::steady_clock::now();
   auto read = store.read_cluster();
-  auto keepalive = store.keepalive();
   auto elapsed = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(read.ok());
-  ASSERT_FALSE(keepalive.ok());
-  for (const Error& e : {read.error(), keepalive.error()}) {
-    EXPECT_TRUE(e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout)
-        << e.to_string();
+  EXPECT_TRUE(read.error().code == ErrorCode::kUnavailable ||
+              read.error().code == ErrorCode::kTimeout)
+      << read.error().to_string();
+  EXPECT_LT(elapsed, seconds(5));  // bounded by retry_timeout (3 s) plus slack
+  // etcd's leader renews leases without consensus until it notices the lost quorum (about one
+  // election timeout, 1 s here): keepalives may still succeed briefly, then fail, each bounded.
+  std::optional<Error> keepalive_error;
+  for (int i = 0; i < 10 && !keepalive_error; ++i) {
+    auto keepalive = store.keepalive();
+    if (!keepalive.ok()) {
+      keepalive_error = keepalive.error();
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
   }
-  EXPECT_LT(elapsed, seconds(8));  // two calls, each bounded by retry_timeout (3 s) plus slack
+  ASSERT_TRUE(keepalive_error);
+  EXPECT_TRUE(keepalive_error->code == ErrorCode::kUnavailable ||
+              keepalive_error->code == ErrorCode::kTimeout)
+      << keepalive_error->to_string();
   ASSERT_TRUE(cluster_->restart_member(1).ok());
   ASSERT_TRUE(cluster_->restart_member(2).ok());
   bool healed = false;

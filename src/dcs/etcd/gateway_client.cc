@@ -286,7 +286,7 @@ Result<nlohmann::json> GatewayClient::call_once(const Attempt& attempt, const st
 Result<nlohmann::json> GatewayClient::call(const std::string& method, const std::string& body,
                                            Duration timeout, Safety safety) {
   MonoTime end = clock_.now() + timeout;
-  maybe_discover(timeout, false);
+  maybe_discover(timeout / 2, false);  // the request itself keeps at least half of its budget
   std::vector<std::pair<std::string, std::string>> failures;  // (endpoint, message)
   for (int pass = 0; pass < 2; ++pass) {
     std::vector<Attempt> attempts;

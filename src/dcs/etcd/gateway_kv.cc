@@ -1,5 +1,6 @@
 // GatewayClient: the KvApi methods (request bodies in, decoded answers out) and the streaming
 // watch.
+#include <algorithm>
 #include <exception>
 
 #include "common/log.h"
@@ -123,13 +124,16 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
                             Revision start_revision,
                             const std::function<bool(const WatchBatch&)>& on_batch,
                             const std::atomic<bool>& stop) {
+  // Discovery is left to the unary calls and the preparatory requests are short, so that the
+  // watcher's stop() is never held up for long.
+  constexpr Duration kPrepareBound = std::chrono::seconds(1);
   Attempt attempt;
-  std::chrono::seconds retry_timeout = configured_.retry_timeout;
-  maybe_discover(retry_timeout, false);
   {
     std::lock_guard lock(mu_);
-    attempt = endpoints_.plan(retry_timeout).front();
+    attempt = endpoints_.plan(configured_.retry_timeout).front();
   }
+  attempt.timeout = std::min(attempt.timeout, kPrepareBound);
+  attempt.connect_timeout = std::min(attempt.connect_timeout, kPrepareBound);
   if (auto ready = ensure_ready(attempt); !ready.ok()) {
     std::lock_guard lock(mu_);
     endpoints_.failed(attempt.url);
