@@ -59,8 +59,9 @@ Result<LeaseConfirmation> EtcdStore::grant(const Deadline& deadline) {
   return confirmation;
 }
 
-Result<LeaseConfirmation> EtcdStore::keepalive() {
-  auto deadline = start();
+Result<LeaseConfirmation> EtcdStore::keepalive() { return keepalive_within(start()); }
+
+Result<LeaseConfirmation> EtcdStore::keepalive_within(const Deadline& deadline) {
   std::optional<LeaseId> lease;
   {
     std::lock_guard lock(mu_);

@@ -42,9 +42,10 @@ class EtcdStore final : public ClusterStore {
   // Acquire: txn CREATE(leader)==0 -> put leader=name on our lease. A missing lease is
   // re-granted and the txn retried once within the same deadline.
   Result<bool> acquire_leader(const MemberName& name) override;
-  // Refresh: nothing to write when the last view shows `leader` = name on our current lease
-  // (the agent calls keepalive() first each cycle). Otherwise the 3.0.3+ txn: VALUE==name ->
-  // put on our lease; else nested CREATE==0 -> put. Held iff either branch succeeded.
+  // Refresh (spec 1.5): a forced keepalive first (re-granting a lost lease; its failure is the
+  // call's error), then nothing to write when the last view shows `leader` = name on that lease.
+  // Otherwise the 3.0.3+ txn: VALUE==name -> put on our lease; else nested CREATE==0 -> put.
+  // Held iff either branch succeeded. The confirmation is available from last_confirmation().
   Result<bool> refresh_leader(const MemberName& name) override;
   // Deletes `leader` iff its value is `name`; false when it holds another name.
   Result<bool> release_leader(const MemberName& name) override;
@@ -95,6 +96,7 @@ class EtcdStore final : public ClusterStore {
   };
 
   Deadline start() const;
+  Result<LeaseConfirmation> keepalive_within(const Deadline& deadline);
   Result<LeaseConfirmation> grant(const Deadline& deadline);
   Result<LeaseId> ensure_lease(const Deadline& deadline);
   void drop_lease(LeaseId lease);

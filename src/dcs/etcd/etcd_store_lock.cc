@@ -68,14 +68,15 @@ Result<bool> EtcdStore::acquire_leader(const MemberName& name) {
 
 Result<bool> EtcdStore::refresh_leader(const MemberName& name) {
   auto deadline = start();
-  auto lease = ensure_lease(deadline);
-  if (!lease.ok()) return lease.error();
+  auto confirmation = keepalive_within(deadline);
+  if (!confirmation.ok()) return confirmation.error();
+  LeaseId lease = confirmation->lease;
   {
     std::lock_guard lock(mu_);
-    if (leader_ && leader_->name == name && leader_->lease == *lease) return true;
+    if (leader_ && leader_->name == name && leader_->lease == lease) return true;
   }
   std::string key = layout_.key(kLeaderKey);
-  LeaseId used = *lease;
+  LeaseId used = lease;
   auto response =
       txn_on_lease(deadline, used, [&](LeaseId l) { return refresh_leader_txn(key, name, l); });
   if (!response.ok() && response.error().code == ErrorCode::kTimeout)

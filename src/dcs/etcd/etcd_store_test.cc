@@ -65,6 +65,29 @@ TEST_F(EtcdStoreTest, RefreshWritesNothingWhileTheViewShowsOurLockOnOurLease) {
   EXPECT_EQ(kv_.calls(KvCall::kTxn), txns);
 }
 
+TEST_F(EtcdStoreTest, RefreshKeepsTheLeaseAliveAndFailsWhenEtcdCannotConfirmIt) {
+  ASSERT_TRUE(*store1_.acquire_leader(kNode1));
+  clock_.advance(seconds(20));
+  ASSERT_TRUE(*store1_.refresh_leader(kNode1));
+  EXPECT_EQ(store1_.last_confirmation()->sent_at, clock_.now());
+  clock_.advance(seconds(20));
+  EXPECT_EQ(leader_value(), "node1");  // 40 s after acquiring, alive thanks to the refresh
+  kv_.fail_next(1, make_error(ErrorCode::kUnavailable, "no quorum"), KvCall::kKeepalive);
+  auto held = store1_.refresh_leader(kNode1);
+  ASSERT_FALSE(held.ok());
+  EXPECT_EQ(held.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(EtcdStoreTest, RefreshAfterTheLeaseExpiredTakesTheLockBackOnANewLeaseIfStillFree) {
+  ASSERT_TRUE(*store1_.acquire_leader(kNode1));
+  clock_.advance(seconds(31));
+  auto held = store1_.refresh_leader(kNode1);
+  ASSERT_TRUE(held.ok());
+  EXPECT_TRUE(*held);
+  EXPECT_TRUE(store1_.last_confirmation()->newly_granted);
+  EXPECT_EQ(leader_lease(), *store1_.current_lease());
+}
+
 TEST_F(EtcdStoreTest, ATtlChangeTakesANewLeaseAndRefreshMovesTheLockToIt) {
   ASSERT_TRUE(*store1_.acquire_leader(kNode1));
   LeaseId old = *store1_.current_lease();
