@@ -41,6 +41,12 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
+std::string to_upper_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
 std::optional<std::int64_t> parse_int64(std::string_view s) {
   if (s.empty()) return std::nullopt;
   if (s.front() == '+') s.remove_prefix(1);

@@ -14,6 +14,7 @@ std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char separator, bool skip_empty = true);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 std::string to_lower(std::string_view s);
+std::string to_upper_ascii(std::string_view s);
 
 // Whole-string integer parse: no leading/trailing junk, no overflow.
 std::optional<std::int64_t> parse_int64(std::string_view s);

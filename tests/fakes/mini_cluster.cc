@@ -10,17 +10,29 @@ std::string node_yaml(int i, const MiniClusterOptions& o) {
   std::string yaml =
       "scope: postgres\n"
       "namespace: /db/\n"
-      "name: node" + n + "\n"
+      "name: node" +
+      n +
+      "\n"
       "restapi:\n"
-      "  listen: 127.0.0.1:800" + n + "\n"
-      "  connect_address: 127.0.0.1:800" + n + "\n"
+      "  listen: 127.0.0.1:800" +
+      n +
+      "\n"
+      "  connect_address: 127.0.0.1:800" +
+      n +
+      "\n"
       "etcd3:\n"
       "  hosts: 127.0.0.1:2379\n"
       "bootstrap:\n"
       "  dcs:\n"
-      "    ttl: " + std::to_string(o.ttl) + "\n"
-      "    loop_wait: " + std::to_string(o.loop_wait) + "\n"
-      "    retry_timeout: " + std::to_string(o.retry_timeout) + "\n"
+      "    ttl: " +
+      std::to_string(o.ttl) +
+      "\n"
+      "    loop_wait: " +
+      std::to_string(o.loop_wait) +
+      "\n"
+      "    retry_timeout: " +
+      std::to_string(o.retry_timeout) +
+      "\n"
       "    maximum_lag_on_failover: 1048576\n"
       "    postgresql:\n"
       "      use_pg_rewind: true\n"
@@ -33,9 +45,15 @@ std::string node_yaml(int i, const MiniClusterOptions& o) {
       "      password: rep\n"
       "      options: [replication]\n"
       "postgresql:\n"
-      "  listen: 127.0.0.1:543" + n + "\n"
-      "  connect_address: 127.0.0.1:543" + n + "\n"
-      "  data_dir: /nonexistent/pghalo-fake/node" + n + "\n"
+      "  listen: 127.0.0.1:543" +
+      n +
+      "\n"
+      "  connect_address: 127.0.0.1:543" +
+      n +
+      "\n"
+      "  data_dir: /nonexistent/pghalo-fake/node" +
+      n +
+      "\n"
       "  bin_dir: /usr/lib/postgresql/15/bin\n"
       "  authentication:\n"
       "    superuser:\n"
@@ -54,7 +72,8 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
     node->name = "node" + std::to_string(i);
     auto loaded = config::parse_local_config(node_yaml(i, options_), node->name + ".yml");
     for (const auto& d : loaded.diagnostics) {
-      if (d.severity == config::Diagnostic::Severity::kError) log::error("mini_cluster", d.to_string());
+      if (d.severity == config::Diagnostic::Severity::kError)
+        log::error("mini_cluster", d.to_string());
     }
     node->config = *loaded.config;
     world.add(node->name, "127.0.0.1:543" + std::to_string(i));

@@ -1,0 +1,223 @@
+#include "agent/agent.h"
+
+#include "agent/postgres_plan.h"
+#include "common/log.h"
+#include "dcs/codec.h"
+#include "ha/decide.h"
+
+namespace pghalo::agent {
+
+namespace {
+
+constexpr std::size_t kMaxQueuedCommands = 16;
+
+}  // namespace
+
+Agent::Agent(config::Config local, AgentDeps deps) : local_(std::move(local)), deps_(deps) {
+  std::vector<config::Diagnostic> ignored;
+  dynamic_ = config::parse_dynamic_config(local_.bootstrap.dcs, &ignored);
+  apply_dynamic_config(nullptr);
+  next_wakeup_ = deps_.clock->now();
+}
+
+void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
+  if (cluster && cluster->config &&
+      (!applied_config_revision_ || *applied_config_revision_ != cluster->config_revision)) {
+    std::vector<config::Diagnostic> diagnostics;
+    dynamic_ = config::parse_dynamic_config(*cluster->config, &diagnostics);
+    applied_config_revision_ = cluster->config_revision;
+    for (const auto& d : diagnostics) {
+      log::warn("dynamic_config", "/config: " + d.to_string());
+    }
+    log::info("dynamic_config_applied", "applied /config",
+              {{"revision", cluster->config_revision.value},
+               {"ttl", dynamic_.ttl},
+               {"loop_wait", dynamic_.loop_wait},
+               {"retry_timeout", dynamic_.retry_timeout}});
+  }
+  ha::HaConfig& h = ha_config_;
+  h.name = model::MemberName(local_.name);
+  h.tags = local_.tags;
+  h.ttl = std::chrono::seconds(dynamic_.ttl);
+  h.loop_wait = std::chrono::seconds(dynamic_.loop_wait);
+  h.retry_timeout = std::chrono::seconds(dynamic_.retry_timeout);
+  h.maximum_lag_on_failover = static_cast<std::uint64_t>(std::max(0LL, dynamic_.maximum_lag_on_failover));
+  h.check_timeline = dynamic_.check_timeline;
+  h.primary_start_timeout = std::chrono::seconds(dynamic_.primary_start_timeout);
+  h.use_pg_rewind = dynamic_.use_pg_rewind || local_.postgresql.use_pg_rewind;
+  h.use_slots = dynamic_.use_slots;
+  h.may_bootstrap = local_.has_bootstrap_section;
+  h.paused = dynamic_.pause;
+  h.failsafe_mode = dynamic_.failsafe_mode;
+  // The margin must leave the fence before the lease: a tenth of ttl, at least one second.
+  h.fencing_margin = std::max<Duration>(std::chrono::seconds(1), std::chrono::seconds(dynamic_.ttl) / 10);
+  deps_.store->set_timing({h.ttl, h.retry_timeout});
+}
+
+Agent::Observed Agent::observe() {
+  Observed o;
+  ha::Observation& obs = o.obs;
+  obs.now = deps_.clock->now();
+  obs.wall_now = deps_.clock->wall_now();
+
+  auto lease = deps_.store->keepalive();
+  if (lease.ok()) {
+    obs.lease = lease->lease;
+    obs.lease_valid_until = lease->valid_until();
+    o.lease_newly_granted = lease->newly_granted;
+  } else {
+    obs.lease = deps_.store->current_lease();
+    obs.lease_valid_until = lease_valid_until_;
+  }
+  if (lease.ok()) lease_valid_until_ = obs.lease_valid_until;
+
+  auto cluster = deps_.store->read_cluster();
+  if (cluster.ok()) {
+    if (!cluster->problems.empty()) {
+      std::string joined;
+      for (const auto& p : cluster->problems) joined += (joined.empty() ? "" : "; ") + p;
+      if (joined != last_problems_) log::warn("dcs_corrupt_values", "ignoring undecodable keys: " + joined);
+      last_problems_ = joined;
+    }
+    last_cluster_ = std::make_shared<const model::ClusterState>(*cluster);
+    last_cluster_at_ = obs.now;
+    dcs_last_seen_ = obs.wall_now;
+    obs.cluster = std::move(cluster).value();
+    if (!last_dcs_error_.empty()) log::info("dcs_reachable", "etcd answers again");
+    last_dcs_error_.clear();
+  } else {
+    obs.dcs_error = cluster.error().message;
+    if (obs.dcs_error != last_dcs_error_) log::error("dcs_unavailable", obs.dcs_error);
+    last_dcs_error_ = obs.dcs_error;
+  }
+  if (!lease.ok() && obs.cluster) {
+    // The read worked but the keepalive did not: one transient failure, logged once per cycle.
+    log::warn("lease_keepalive_failed", lease.error().message);
+  }
+  apply_dynamic_config(obs.cluster ? &*obs.cluster : nullptr);
+
+  obs.pg = deps_.probe->observe();
+  obs.job = deps_.jobs->running();
+  obs.job_finished = deps_.jobs->take_finished();
+  obs.peers = std::move(peers_for_next_cycle_);
+  peers_for_next_cycle_.reset();
+  obs.won_initialize = won_initialize_;
+  return o;
+}
+
+void Agent::run_cycle() {
+  handle_commands();
+  Observed observed = observe();
+  ha::Decision decision = ha::decide(observed.obs, memory_, ha_config_);
+  log_cycle(decision);
+  execute(decision, observed);
+  deps_.fencer->apply(decision.fence);
+  memory_ = decision.memory;
+  last_decision_ = decision;
+  if (observed.obs.cluster) publish_member(observed);
+  publish_snapshot(observed);
+
+  Duration wait = ha_config_.loop_wait;
+  if (decision.wake_in && *decision.wake_in < wait) wait = *decision.wake_in;
+  next_wakeup_ = observed.obs.now + wait;
+}
+
+void Agent::log_cycle(const ha::Decision& d) {
+  std::vector<log::Field> fields{{"reason", std::string(ha::reason_name(d.reason))}};
+  std::string actions;
+  for (const auto& a : d.actions) actions += (actions.empty() ? "" : ",") + ha::action_name(a);
+  if (!actions.empty()) fields.emplace_back("actions", actions);
+  log::info("ha_cycle", d.detail, std::move(fields));
+}
+
+void Agent::publish_member(const Observed& observed) {
+  const auto& pg = observed.obs.pg;
+  dcs::MemberDocument doc;
+  doc.conn_url = member_conn_url(local_);
+  doc.api_url = member_api_url(local_);
+  doc.state = std::string(model::pg_state_name(memory_.state));
+  doc.role = std::string(model::role_name(memory_.role, local_.role_vocabulary));
+  doc.version = kPatroniVersion;
+  doc.tags = local_.tags.to_json();
+  doc.pending_restart = pg.accepting_connections && pg.pending_restart;
+  if (pg.accepting_connections) {
+    doc.xlog_location = pg.position().value;
+    if (pg.timeline.value > 0) doc.timeline = pg.timeline.value;
+  }
+  doc.pause = ha_config_.paused;
+  std::string encoded = dcs::encode_member(doc);
+  if (encoded == last_member_json_ && !observed.lease_newly_granted &&
+      observed.obs.cluster->member(ha_config_.name)) {
+    return;  // unchanged and still attached to our lease (touch_member's rule)
+  }
+  auto status = deps_.store->publish_member(ha_config_.name, nlohmann::json::parse(encoded));
+  if (status.ok()) {
+    last_member_json_ = encoded;
+  } else {
+    log::warn("publish_member_failed", status.error().message);
+  }
+}
+
+void Agent::publish_snapshot(const Observed& observed) {
+  auto snap = std::make_shared<model::StatusSnapshot>();
+  const auto& obs = observed.obs;
+  snap->name = local_.name;
+  snap->scope = local_.scope;
+  snap->version = kPatroniVersion;
+  snap->api_url = member_api_url(local_);
+  snap->conn_url = member_conn_url(local_);
+  snap->vocabulary = local_.role_vocabulary;
+  snap->state = memory_.state;
+  snap->role = memory_.role;
+  snap->pg = obs.pg;
+  if (obs.pg.control && !obs.pg.control->system_identifier.empty()) {
+    snap->system_identifier = obs.pg.control->system_identifier;
+  }
+  snap->pending_restart = obs.pg.accepting_connections && obs.pg.pending_restart;
+  snap->tags = local_.tags;
+  bool leader_now = obs.cluster ? obs.cluster->is_leader(ha_config_.name)
+                                : memory_.leader_lease.has_value();
+  if (leader_now && memory_.leader_lease) snap->lock_valid_until = obs.lease_valid_until;
+  snap->cluster = last_cluster_;
+  snap->cluster_view_at = last_cluster_at_;
+  snap->dcs_last_seen = dcs_last_seen_;
+  snap->paused = ha_config_.paused;
+  snap->standby_cluster = !dynamic_.standby_cluster.is_null();
+  snap->synchronous_mode = dynamic_.synchronous_mode;
+  snap->failsafe_mode = dynamic_.failsafe_mode;
+  snap->ttl = ha_config_.ttl;
+  snap->loop_wait = ha_config_.loop_wait;
+  snap->maximum_lag_on_failover = dynamic_.maximum_lag_on_failover;
+  Duration wait = ha_config_.loop_wait;
+  if (last_decision_.wake_in && *last_decision_.wake_in < wait) wait = *last_decision_.wake_in;
+  snap->next_cycle_at = obs.now + wait;
+  if (last_cluster_ && last_cluster_->config) snap->dynamic_config = *last_cluster_->config;
+  std::lock_guard lock(mutex_);
+  snapshot_ = std::move(snap);
+}
+
+std::shared_ptr<const model::StatusSnapshot> Agent::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+bool Agent::post(model::Command command) {
+  std::lock_guard lock(mutex_);
+  if (commands_.size() >= kMaxQueuedCommands) return false;
+  commands_.push_back(std::move(command));
+  return true;
+}
+
+bool Agent::has_pending_commands() const {
+  std::lock_guard lock(mutex_);
+  return !commands_.empty();
+}
+
+void Agent::reload(config::Config local) {
+  log::info("config_reloaded", "reloaded the local configuration", {{"source", local.source}});
+  local_ = std::move(local);
+  last_member_json_.clear();  // tags or addresses may have changed
+  apply_dynamic_config(nullptr);
+}
+
+}  // namespace pghalo::agent

@@ -1,0 +1,33 @@
+// The bodies of the long PostgreSQL actions the HA core asks for. Each captures copies of what
+// it needs, so it can run on the job runner while the loop goes on. Every step is bounded by a
+// timeout. Thread-safety: a body touches only PostgresControl (serialised: one job at a time).
+#pragma once
+
+#include <optional>
+
+#include "agent/job_runner.h"
+#include "config/config.h"
+#include "model/member.h"
+#include "pg/postgres.h"
+
+namespace pghalo::agent {
+
+struct JobContext {
+  pg::PostgresControl* postgres = nullptr;
+  config::Config local;
+  config::DynamicConfig dynamic;
+  int major_version = 15;
+  bool use_slots = true;
+  bool use_pg_rewind = false;
+};
+
+JobBody bootstrap_job(JobContext ctx);
+JobBody clone_job(JobContext ctx, model::Member source, model::Member leader);
+// upstream: a replica streaming from it; standby without upstream: read-only, nobody to follow.
+JobBody start_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream);
+JobBody rejoin_job(JobContext ctx, model::Member leader);
+JobBody promote_job(JobContext ctx);
+JobBody stop_job(JobContext ctx, pg::StopMode mode);
+JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
+
+}  // namespace pghalo::agent
