@@ -214,9 +214,26 @@ Status EtcdCluster::launch(int member, bool existing) {
   return ok_status();
 }
 
+Status EtcdCluster::freeze_member(int member) {
+  pid_t pid = members_[static_cast<std::size_t>(member)].pid;
+  if (pid <= 0 || kill(pid, SIGSTOP) != 0) {
+    return make_error(ErrorCode::kFailedPrecondition, "member not running");
+  }
+  return ok_status();
+}
+
+Status EtcdCluster::thaw_member(int member) {
+  pid_t pid = members_[static_cast<std::size_t>(member)].pid;
+  if (pid <= 0 || kill(pid, SIGCONT) != 0) {
+    return make_error(ErrorCode::kFailedPrecondition, "member not running");
+  }
+  return ok_status();
+}
+
 Status EtcdCluster::stop_member(int member) {
   Member& m = members_[static_cast<std::size_t>(member)];
   if (m.pid <= 0) return ok_status();
+  kill(m.pid, SIGCONT);  // a frozen member cannot act on SIGTERM
   kill(m.pid, SIGTERM);
   if (!reap_within(m.pid, std::chrono::seconds(5))) {
     kill(m.pid, SIGKILL);

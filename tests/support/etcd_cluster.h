@@ -52,6 +52,8 @@ class EtcdCluster {
   const std::string& root() const { return root_; }
 
   Status stop_member(int member);     // SIGTERM, SIGKILL after 5 s
+  Status freeze_member(int member);   // SIGSTOP: alive to TCP, silent to HTTP
+  Status thaw_member(int member);     // SIGCONT
   Status restart_member(int member);  // same data dir; waits until healthy
   Status wait_healthy(int member, Duration timeout);
   Status wait_listening(int member, Duration timeout);

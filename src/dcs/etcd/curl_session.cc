@@ -16,6 +16,9 @@ struct Transfer {
   const SocketSettings* socket;
   std::string body;
   bool stopped_by_callback = false;
+  bool idle_expired = false;
+  curl_off_t received = 0;
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
 };
 
 size_t on_write(char* data, size_t size, size_t count, void* user) {
@@ -32,10 +35,19 @@ size_t on_write(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
   if (transfer->request->stop && transfer->request->stop->load()) {
     transfer->stopped_by_callback = true;
+    return 1;
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (received != transfer->received) {
+    transfer->received = received;
+    transfer->last_activity = now;
+  } else if (transfer->request->idle_timeout > Duration(0) &&
+             now - transfer->last_activity > transfer->request->idle_timeout) {
+    transfer->idle_expired = true;
     return 1;
   }
   return 0;
@@ -191,6 +203,10 @@ HttpOutcome CurlSession::perform(const HttpRequest& request, const TlsSettings& 
     curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &sent);
     auto error = classify_curl_error(code, detail, sent > 0);
     if (transfer.stopped_by_callback) error.kind = TransportError::Kind::kStopped;
+    if (transfer.idle_expired) {
+      error = {TransportError::Kind::kIdle,
+               "no data for " + std::to_string(request.idle_timeout.count()) + " ms"};
+    }
     outcome.error = std::move(error);
     return outcome;
   }

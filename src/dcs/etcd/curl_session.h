@@ -41,6 +41,9 @@ struct HttpRequest {
   // Streaming: called with each received chunk; return false to end the transfer.
   std::function<bool(std::string_view)> on_data;
   const std::atomic<bool>* stop = nullptr;  // checked about once a second while streaming
+  // Streaming: end the transfer when no byte arrived for this long (0: never). A frozen etcd
+  // (SIGSTOP, VM pause) keeps answering TCP keepalives from its kernel, so only silence shows it.
+  Duration idle_timeout{0};
 };
 
 struct HttpResponse {
@@ -54,6 +57,7 @@ struct TransportError {
     kTls,        // handshake or certificate failure: etcd did not process the request
     kMaybeSent,  // the request went out and the answer did not come back (timeout, reset)
     kStopped,    // the caller's stop flag or on_data ended a stream
+    kIdle,       // a stream stayed silent for idle_timeout
   };
   Kind kind = Kind::kNotSent;
   std::string message;  // "TLS handshake failed: certificate verify failed (...)"

@@ -163,6 +163,38 @@ TEST_F(EtcdTlsIntegration, TheWatchResumesOnAnotherMemberAfterItsMemberDied) {
   watcher.stop();
 }
 
+TEST_F(EtcdTlsIntegration, TheWatchLeavesAFrozenMemberAfterTheIdleBound) {
+  GatewayOptions watch_options =
+      options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
+  watch_options.use_proxies = true;  // the watch starts on member 0
+  GatewayClient watch_client(watch_options, clock_, random_);
+  watch_client.set_timing(seconds(6), seconds(1), seconds(2));  // idle bound: 1 + 2 = 3 s
+  SeededRandom writer_random(8);
+  GatewayClient writer(options({cluster_->host_port(2)}), clock_, writer_random);
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned seen = 0;
+  SeededRandom jitter(4);
+  Watcher watcher(watch_client, KeyLayout("/service", "itest-frozen"), jitter, [&](unsigned c) {
+    std::lock_guard lock(mu);
+    seen |= c;
+    cv.notify_all();
+  });
+  watcher.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(cluster_->freeze_member(0).ok());  // SIGSTOP: TCP stays up, etcd says nothing
+  auto written = writer.put({"/service/itest-frozen/failover", "{}", LeaseId(0)}, seconds(6));
+  bool woke = false;
+  if (written.ok()) {
+    std::unique_lock lock(mu);
+    woke = cv.wait_for(lock, seconds(10), [&] { return (seen & kFailoverChanged) != 0; });
+  }
+  watcher.stop();
+  ASSERT_TRUE(cluster_->thaw_member(0).ok());
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_TRUE(woke);
+}
+
 TEST_F(EtcdTlsIntegration, AWrongCaGivesOneClearErrorAndReloadRecoversOnceTheFileIsFixed) {
   auto other = testsupport::make_temp_dir();
   ASSERT_TRUE(other.ok());

@@ -19,6 +19,10 @@
 // have been applied), kNotFound (lease not found), kInvalidArgument (etcd rejected the
 // request), kInternal (an answer we cannot read).
 //
+// Watch: a stream silent for loop_wait + retry_timeout ends with OK and the next watch goes to
+// the next member. A frozen etcd (SIGSTOP, VM pause) still answers TCP keepalives from its
+// kernel, so silence is the only sign; a quiet cluster merely reconnects that often.
+//
 // Thread-safe: requests run on a small pool of curl handles; the watch uses its own handle and
 // blocks only its calling thread. reload() may be called from any thread (SIGHUP handling).
 #pragma once

@@ -150,6 +150,10 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
   req.timeout = Duration(0);  // a stream has no overall deadline; TCP keepalive guards it
   req.connect_timeout = attempt.connect_timeout;
   req.stop = &stop;
+  {
+    std::lock_guard lock(mu_);
+    req.idle_timeout = socket_.keepalive_idle;  // loop_wait + retry_timeout, as for TCP keepalive
+  }
   WatchStreamReader reader(attempt.url, on_batch);
   req.on_data = [&reader](std::string_view bytes) { return reader.on_bytes(bytes); };
   TlsSettings tls;
@@ -169,6 +173,10 @@ Status GatewayClient::watch(const std::string& key, const std::string& range_end
     if (reader.auth_rejected()) token_.clear();  // the next attempt authenticates again
   }
   if (reader.error()) return *reader.error();
+  if (outcome.error && outcome.error->kind == TransportError::Kind::kIdle) {
+    // A quiet cluster or a frozen member: reconnect (to the next member) and resume.
+    return ok_status();
+  }
   if (outcome.error) {
     return make_error(ErrorCode::kUnavailable,
                       "etcd " + attempt.url + ": watch stream broke: " + outcome.error->message);

@@ -36,12 +36,13 @@ void Watcher::run() {
     bool delivered = false;
     Status status = step(&delivered);
     if (stop_) break;
-    if (delivered) continue;  // progress: resume at once
+    if (delivered) continue;                    // progress: resume at once
+    Duration pause = options_.initial_backoff;  // a stream that ended quietly: resume soon
     if (!status.ok()) {
       log::warn("etcd_watch_failed", "etcd watch failed; retrying",
                 {{"error", status.error().message}});
+      pause = next_backoff();
     }
-    Duration pause = next_backoff();
     std::unique_lock lock(mu_);
     wake_.wait_for(lock, pause, [this] { return stop_.load(); });
   }
