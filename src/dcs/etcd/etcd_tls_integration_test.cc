@@ -137,59 +137,65 @@ TEST_F(EtcdTlsIntegration, QuorumLossFailsWithinTheDeadlineAndHealsWhenMembersRe
   EXPECT_TRUE(store.remove_cluster().ok());
 }
 
+// A watcher on its own client whose endpoints are members 0, 1, 2 in that order (no
+// discovery), so its stream starts on member 0; plus a writer that talks to member 2 only.
+class WatchProbe {
+ public:
+  WatchProbe(GatewayOptions watch_options, GatewayOptions writer_options, const std::string& scope)
+      : watch_client_(std::move(watch_options), clock_, random_),
+        writer_(std::move(writer_options), clock_, writer_random_),
+        watcher_(watch_client_, KeyLayout("/service", scope), jitter_, [this](unsigned c) {
+          std::lock_guard lock(mu_);
+          seen_ |= c;
+          cv_.notify_all();
+        }) {}
+  ~WatchProbe() { watcher_.stop(); }
+
+  GatewayClient& watch_client() { return watch_client_; }
+  GatewayClient& writer() { return writer_; }
+  void start() {
+    watcher_.start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it reach member 0
+  }
+  bool wait_for(unsigned bits, Duration bound) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, bound, [&] { return (seen_ & bits) == bits; });
+  }
+  void stop() { watcher_.stop(); }
+
+ private:
+  SystemClock clock_;
+  SeededRandom random_{3}, writer_random_{8}, jitter_{4};
+  GatewayClient watch_client_;
+  GatewayClient writer_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  unsigned seen_ = 0;
+  Watcher watcher_;
+};
+
 TEST_F(EtcdTlsIntegration, TheWatchResumesOnAnotherMemberAfterItsMemberDied) {
-  GatewayOptions watch_options =
-      options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
-  watch_options.use_proxies = true;  // keep the order: the watch starts on member 0
-  GatewayClient watch_client(watch_options, clock_, random_);
-  SeededRandom writer_random(8);
-  GatewayClient writer(options({cluster_->host_port(2)}), clock_, writer_random);
-  std::mutex mu;
-  std::condition_variable cv;
-  unsigned seen = 0;
-  SeededRandom jitter(4);
-  Watcher watcher(watch_client, KeyLayout("/service", "itest-tls-watch"), jitter, [&](unsigned c) {
-    std::lock_guard lock(mu);
-    seen |= c;
-    cv.notify_all();
-  });
-  watcher.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  GatewayOptions ordered = options(cluster_->host_ports());
+  ordered.use_proxies = true;
+  WatchProbe probe(ordered, options({cluster_->host_port(2)}), "itest-tls-watch");
+  probe.start();
   ASSERT_TRUE(cluster_->stop_member(0).ok());
-  ASSERT_TRUE(writer.put({"/service/itest-tls-watch/config", "{}", LeaseId(0)}, seconds(3)).ok());
-  std::unique_lock lock(mu);
-  EXPECT_TRUE(cv.wait_for(lock, seconds(8), [&] { return (seen & kConfigChanged) != 0; }));
-  lock.unlock();
-  watcher.stop();
+  ASSERT_TRUE(
+      probe.writer().put({"/service/itest-tls-watch/config", "{}", LeaseId(0)}, seconds(3)).ok());
+  EXPECT_TRUE(probe.wait_for(kConfigChanged, seconds(8)));
 }
 
 TEST_F(EtcdTlsIntegration, TheWatchLeavesAFrozenMemberAfterTheIdleBound) {
-  GatewayOptions watch_options =
-      options({cluster_->host_port(0), cluster_->host_port(1), cluster_->host_port(2)});
-  watch_options.use_proxies = true;  // the watch starts on member 0
-  GatewayClient watch_client(watch_options, clock_, random_);
-  watch_client.set_timing(seconds(6), seconds(1), seconds(2));  // idle bound: 1 + 2 = 3 s
-  SeededRandom writer_random(8);
-  GatewayClient writer(options({cluster_->host_port(2)}), clock_, writer_random);
-  std::mutex mu;
-  std::condition_variable cv;
-  unsigned seen = 0;
-  SeededRandom jitter(4);
-  Watcher watcher(watch_client, KeyLayout("/service", "itest-frozen"), jitter, [&](unsigned c) {
-    std::lock_guard lock(mu);
-    seen |= c;
-    cv.notify_all();
-  });
-  watcher.start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  GatewayOptions ordered = options(cluster_->host_ports());
+  ordered.use_proxies = true;
+  WatchProbe probe(ordered, options({cluster_->host_port(2)}), "itest-frozen");
+  probe.watch_client().set_timing(seconds(6), seconds(1), seconds(2));  // idle bound: 1 + 2 = 3 s
+  probe.start();
   ASSERT_TRUE(cluster_->freeze_member(0).ok());  // SIGSTOP: TCP stays up, etcd says nothing
-  auto written = writer.put({"/service/itest-frozen/failover", "{}", LeaseId(0)}, seconds(6));
-  bool woke = false;
-  if (written.ok()) {
-    std::unique_lock lock(mu);
-    woke = cv.wait_for(lock, seconds(10), [&] { return (seen & kFailoverChanged) != 0; });
-  }
-  watcher.stop();
+  auto written =
+      probe.writer().put({"/service/itest-frozen/failover", "{}", LeaseId(0)}, seconds(6));
+  bool woke = written.ok() && probe.wait_for(kFailoverChanged, seconds(10));
+  probe.stop();
   ASSERT_TRUE(cluster_->thaw_member(0).ok());
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_TRUE(woke);
