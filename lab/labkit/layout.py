@@ -207,8 +207,9 @@ class LabSpec:
 
 def pghalo_bin(build_dir: str | os.PathLike | None = None) -> str:
     """pghalo in `build_dir`, else in build/release or build/dev (the first that has it)."""
-    candidates = [Path(build_dir)] if build_dir else [REPO_ROOT / "build" / p
-                                                      for p in ("release", "dev")]
+    # Absolute: agents start in their node directory, where a relative path means nothing.
+    candidates = [Path(build_dir).resolve()] if build_dir else [REPO_ROOT / "build" / p
+                                                                for p in ("release", "dev")]
     for d in candidates:
         if (d / "src" / "app" / "pghalo").exists():
             return str(d / "src" / "app" / "pghalo")
