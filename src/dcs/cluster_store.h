@@ -55,7 +55,8 @@ class ClusterStore {
 
   // Leader lock (spec 1.5).
   virtual Result<bool> acquire_leader(const MemberName& name) = 0;  // create-if-absent
-  virtual Result<bool> refresh_leader(const MemberName& name) = 0;  // value compare, own lease
+  // Forced keepalive, then (if the key is not on our current lease) the value-compare txn.
+  virtual Result<bool> refresh_leader(const MemberName& name) = 0;
   virtual Result<bool> release_leader(const MemberName& name) = 0;  // delete if value matches
   virtual Status take_leader_after_bootstrap(const MemberName& name) = 0;  // plain put on lease
 

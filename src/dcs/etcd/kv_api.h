@@ -123,7 +123,9 @@ class KvApi {
 
   // Streams changes under [key, range_end) from `start_revision` to `on_batch` until it returns
   // false, `stop` becomes true (checked at least every second), or the stream breaks (returns
-  // the error). Blocks the calling thread.
+  // the error). An implementation may also end a silent stream with OK (GatewayClient does after
+  // loop_wait + retry_timeout, to leave a frozen member): callers resume from the last revision
+  // they saw. A canceled batch (compaction) ends the stream. Blocks the calling thread.
   virtual Status watch(const std::string& key, const std::string& range_end,
                        Revision start_revision,
                        const std::function<bool(const WatchBatch&)>& on_batch,

@@ -1,6 +1,7 @@
 // What the client itself can tell about a rejected client certificate. etcd answers a missing,
 // expired or untrusted client certificate with the same TLS alert; looking at our own files says
-// which it is. Reads files only; thread-safe.
+// which it is. Not a verifier: chains and CAs are checked by the TLS handshake only.
+// Reads files only; thread-safe.
 #pragma once
 
 #include <string>
