@@ -47,7 +47,8 @@ def spec_from_args(args) -> LabSpec:
                       profile=args.profile, ttl=args.ttl, loop_wait=args.loop_wait,
                       retry_timeout=args.retry_timeout, nodes=args.nodes, haproxy=args.haproxy,
                       build_dir=args.build_dir, agent_bin=args.agent_bin,
-                      seed_memory=args.seed_memory, etcd_data=args.etcd_data, run_as=args.run_as)
+                      seed_memory=args.seed_memory, etcd_data=args.etcd_data, run_as=args.run_as,
+                      bootstrap_race=args.bootstrap_race)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -77,6 +78,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--haproxy", action=argparse.BooleanOptionalAction, default=True)
     up.add_argument("--build-dir", help="where pghalo was built (default build/release, build/dev)")
     up.add_argument("--agent-bin", help="the agent binary, overriding --agent's default")
+    up.add_argument("--bootstrap-race", action="store_true",
+                    help="give every node the bootstrap section and start all agents at once")
     up.add_argument("--seed-memory", action="store_true",
                     help="keep the seed's memory settings (shared_buffers 4GB, ...)")
     up.add_argument("--etcd-data", choices=["tmpfs", "lab"], default="tmpfs",

@@ -82,6 +82,9 @@ class LabSpec:
     seed_memory: bool = False
     etcd_data_root: str = ""  # where etcd member data dirs live (tmpfs by default)
     run_as: str = "postgres"
+    # Every node gets the bootstrap section and all agents start at the same instant (the
+    # bootstrap race test) instead of node 1 first, as the seed does.
+    bootstrap_race: bool = False
 
     # Ports.
     def etcd_client_port(self, n: int) -> int:
@@ -208,6 +211,8 @@ class LabSpec:
 def pghalo_bin(build_dir: str | os.PathLike | None = None) -> str:
     """pghalo in `build_dir`, else in build/release or build/dev (the first that has it)."""
     # Absolute: agents start in their node directory, where a relative path means nothing.
+    # PGHALO_BUILD_DIR lets CTest point the lab at the build being tested.
+    build_dir = build_dir or os.environ.get("PGHALO_BUILD_DIR")
     candidates = [Path(build_dir).resolve()] if build_dir else [REPO_ROOT / "build" / p
                                                                 for p in ("release", "dev")]
     for d in candidates:
@@ -221,7 +226,7 @@ def build_spec(*, agent: str = "pghalo", base_port: int, dir: str | os.PathLike 
                loop_wait: int | None = None, retry_timeout: int | None = None, nodes: int = 3,
                haproxy: bool = True, build_dir: str | None = None, agent_bin: str | None = None,
                seed_memory: bool = False, etcd_data: str = "tmpfs",
-               run_as: str | None = None) -> LabSpec:
+               run_as: str | None = None, bootstrap_race: bool = False) -> LabSpec:
     """A LabSpec from the launcher's options, validated (LabError on a bad combination)."""
     if agent not in ("pghalo", "patroni"):
         raise LabError(f"unknown agent {agent!r} (pghalo or patroni)")
@@ -249,4 +254,4 @@ def build_spec(*, agent: str = "pghalo", base_port: int, dir: str | os.PathLike 
                    tls=tls, profile=profile, ttl=timing[0], loop_wait=timing[1],
                    retry_timeout=timing[2], nodes=nodes, haproxy=haproxy,
                    seed_memory=seed_memory, etcd_data_root=etcd_root,
-                   run_as=run_as or default_run_as())
+                   run_as=run_as or default_run_as(), bootstrap_race=bootstrap_race)

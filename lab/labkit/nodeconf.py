@@ -162,7 +162,7 @@ def node_config(spec: LabSpec, n: int) -> dict:
         "restapi": {"listen": rest, "connect_address": rest},
         dcs_section_name(spec): _dcs_section(spec),
     }
-    if n == 1:  # the seed bootstraps from node 1 only
+    if n == 1 or spec.bootstrap_race:  # the seed bootstraps from node 1 only
         config["bootstrap"] = _bootstrap(spec)
     config["postgresql"] = _postgresql(spec, n)
     config["tags"] = dict(SEED_TAGS)

@@ -313,11 +313,16 @@ def _bring_up(state: State, wait_timeout: float, out) -> None:
         _chown_tree(path, spec.run_as)  # the agent's; the CA and member keys stay ours
 
     deadline = time.monotonic() + wait_timeout
-    _say(out, f"agents ({spec.agent}): {spec.node_name(1)} bootstraps first, as in the seed")
-    start_agent(state, 1)
-    _wait_first_leader(state, deadline)
-    for n in list(spec.node_numbers())[1:]:
-        start_agent(state, n)
+    if spec.bootstrap_race:
+        _say(out, f"agents ({spec.agent}): all {spec.nodes} start at once, each may bootstrap")
+        for n in spec.node_numbers():
+            start_agent(state, n)
+    else:
+        _say(out, f"agents ({spec.agent}): {spec.node_name(1)} bootstraps first, as in the seed")
+        start_agent(state, 1)
+        _wait_first_leader(state, deadline)
+        for n in list(spec.node_numbers())[1:]:
+            start_agent(state, n)
     if spec.haproxy:
         _start_haproxy(state)
     _say(out, "waiting for one leader and streaming replicas")
