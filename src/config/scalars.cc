@@ -4,13 +4,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 
 #include "common/strings.h"
 
 namespace pghalo::config::internal {
 namespace {
 
+// No number or boolean is longer; longer plain scalars are text without further work.
 constexpr std::size_t kLongestTypedScalar = 80;
 
 std::string without_underscores(std::string_view text) {
@@ -21,41 +21,61 @@ std::string without_underscores(std::string_view text) {
   return out;
 }
 
+// True when `text` is not empty and every character is '_' or one of `allowed`.
+bool made_of(std::string_view text, std::string_view allowed) {
+  return !text.empty() && text.find_first_not_of(std::string(allowed) + "_") == std::string::npos;
+}
+
+std::string_view without_sign(std::string_view text) {
+  return !text.empty() && (text[0] == '-' || text[0] == '+') ? text.substr(1) : text;
+}
+
 // Integers in bases 2, 8, 10 and 16, as YAML 1.1 writes them. Sexagesimal ("1:30") is left out:
 // no Patroni setting uses it, and reading "22:30" as 1350 would surprise more than help.
 std::optional<std::int64_t> yaml11_int(std::string_view text) {
-  static const std::regex kInt("[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|0|[1-9][0-9_]*)",
-                               std::regex::optimize);
-  std::string s(text);
-  if (!std::regex_match(s, kInt)) return std::nullopt;
-  bool negative = s[0] == '-';
-  std::string digits = without_underscores(s[0] == '-' || s[0] == '+' ? s.substr(1) : s);
-  int base = 10;
-  if (digits.rfind("0b", 0) == 0) {
+  std::string_view body = without_sign(text);
+  int base = 0;
+  if (body.substr(0, 2) == "0b" && made_of(body.substr(2), "01")) {
     base = 2;
-    digits = digits.substr(2);
-  } else if (digits.rfind("0x", 0) == 0) {
+  } else if (body.substr(0, 2) == "0x" && made_of(body.substr(2), "0123456789abcdefABCDEF")) {
     base = 16;
-    digits = digits.substr(2);
-  } else if (digits.size() > 1 && digits[0] == '0') {
+  } else if (body.size() > 1 && body[0] == '0' && made_of(body.substr(1), "01234567")) {
     base = 8;
+  } else if (body == "0" || (!body.empty() && body[0] >= '1' && body[0] <= '9' &&
+                             (body.size() == 1 || made_of(body.substr(1), "0123456789")))) {
+    base = 10;
+  } else {
+    return std::nullopt;
   }
+  std::string digits = without_underscores(base == 2 || base == 16 ? body.substr(2) : body);
   errno = 0;
   char* end = nullptr;
   long long value = std::strtoll(digits.c_str(), &end, base);
-  if (errno != 0 || end == digits.c_str() || *end != '\0') return std::nullopt;
-  return negative ? -value : value;
+  if (digits.empty() || errno != 0 || *end != '\0') return std::nullopt;
+  return text[0] == '-' ? -value : value;
 }
 
+// [-+]? digits? "." digits? ([eE][-+]digits)?, plus .inf and .nan, as YAML 1.1 writes floats.
 std::optional<double> yaml11_float(std::string_view text) {
-  static const std::regex kFloat("[-+]?([0-9][0-9_]*)?\\.[0-9_]*([eE][-+][0-9]+)?",
-                                 std::regex::optimize);
-  std::string s(text);
-  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf") return HUGE_VAL;
-  if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -HUGE_VAL;
-  if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::nan("");
-  if (s == "." || !std::regex_match(s, kFloat)) return std::nullopt;
-  return parse_double(without_underscores(s));
+  std::string_view body = without_sign(text);
+  if (body == ".inf" || body == ".Inf" || body == ".INF") {
+    return text[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+  }
+  if (text == ".nan" || text == ".NaN" || text == ".NAN") return std::nan("");
+  std::size_t dot = body.find('.');
+  if (dot == std::string_view::npos || body == ".") return std::nullopt;
+  std::string_view whole = body.substr(0, dot);
+  std::string_view fraction = body.substr(dot + 1);
+  std::size_t e = fraction.find_first_of("eE");
+  std::string_view exponent = e == std::string_view::npos ? "" : fraction.substr(e + 1);
+  fraction = fraction.substr(0, e);
+  bool ok = (whole.empty() || (whole[0] != '_' && made_of(whole, "0123456789"))) &&
+            (fraction.empty() || made_of(fraction, "0123456789")) &&
+            (e == std::string_view::npos ||
+             (exponent.size() >= 2 && (exponent[0] == '+' || exponent[0] == '-') &&
+              exponent.substr(1).find_first_not_of("0123456789") == std::string_view::npos));
+  if (!ok) return std::nullopt;
+  return parse_double(without_underscores(text));
 }
 
 }  // namespace
@@ -84,8 +104,6 @@ bool is_yaml_null(std::string_view text) {
 
 nlohmann::json resolve_plain_scalar(std::string_view text) {
   if (is_yaml_null(text)) return nullptr;
-  // No number or boolean is this long, and std::regex recurses per character: a long value
-  // could exhaust the stack.
   if (text.size() > kLongestTypedScalar) return std::string(text);
   static const char* const kTrue[] = {"yes",  "Yes", "YES", "true", "True",
                                       "TRUE", "on",  "On",  "ON"};

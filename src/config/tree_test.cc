@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "config/scalars.h"
 #include "config/test_support.h"
 
@@ -31,7 +33,13 @@ INSTANTIATE_TEST_SUITE_P(
                       PlainCase{"on", true}, PlainCase{"Off", false}, PlainCase{"yes", true},
                       PlainCase{"NO", false}, PlainCase{"~", nullptr}, PlainCase{"null", nullptr},
                       PlainCase{"4GB", "4GB"}, PlainCase{"1e5", "1e5"}, PlainCase{"y", "y"},
-                      PlainCase{"08", "08"}, PlainCase{"10.0.1.10:8008", "10.0.1.10:8008"}));
+                      PlainCase{"08", "08"}, PlainCase{"10.0.1.10:8008", "10.0.1.10:8008"},
+                      PlainCase{"0b101", 5}, PlainCase{"+12", 12}, PlainCase{".5", 0.5},
+                      PlainCase{"1.", 1.0}, PlainCase{"1.5e+3", 1500.0},
+                      PlainCase{"1.5e3", "1.5e3"}, PlainCase{"-.inf", -HUGE_VAL},
+                      PlainCase{"1.2.3", "1.2.3"}, PlainCase{"0x", "0x"}, PlainCase{"-", "-"},
+                      PlainCase{"_1", "_1"},
+                      PlainCase{"99999999999999999999", "99999999999999999999"}));
 
 TEST(TreeTest, AVeryLongPlainScalarIsAString) {
   std::string digits(200000, '1');
