@@ -110,7 +110,10 @@ TEST(HostChecksTest, LoopbackConnectAddressesAreWarningsNotErrors) {
   EXPECT_EQ(summary(result.diagnostics),
             (std::vector<std::string>{"warning restapi.connect_address",
                                       "warning postgresql.connect_address"}));
-  EXPECT_NE(result.diagnostics[0].message.find("other machines cannot reach"), std::string::npos);
+  EXPECT_EQ(result.diagnostics[0].message.find("'127.0.0.1:8008' is a loopback or wildcard "
+                                               "address: other machines cannot reach"),
+            0u)
+      << result.diagnostics[0].message;
 }
 
 TEST(HostChecksTest, ABinDirWithoutPgCtlIsAWarning) {

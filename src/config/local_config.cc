@@ -76,7 +76,7 @@ void check_address_reachable(const Section& root, std::string_view section,
   root.section(section).report(
       Severity::kWarning, "connect_address",
       quote_value(address) +
-          "' is a loopback or wildcard address: other machines cannot reach this "
+          " is a loopback or wildcard address: other machines cannot reach this "
           "member through it. Patroni's --validate-config refuses it; pghalo accepts it for "
           "single-machine labs");
 }
