@@ -34,6 +34,7 @@ void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
                {"ttl", dynamic_.ttl},
                {"loop_wait", dynamic_.loop_wait},
                {"retry_timeout", dynamic_.retry_timeout}});
+    if (deps_.on_dynamic_config) deps_.on_dynamic_config(dynamic_);
   }
   ha::HaConfig& h = ha_config_;
   h.name = model::MemberName(local_.name);
@@ -108,6 +109,9 @@ Agent::Observed Agent::observe() {
 void Agent::run_cycle() {
   handle_commands();
   Observed observed = observe();
+  answer_finished_restart(observed.obs);
+  run_due_restart(observed.obs);
+  if (!observed.obs.job) observed.obs.job = deps_.jobs->running();
   ha::Decision decision = ha::decide(observed.obs, memory_, ha_config_);
   log_cycle(decision);
   execute(decision, observed);
@@ -145,6 +149,7 @@ void Agent::publish_member(const Observed& observed) {
     if (pg.timeline.value > 0) doc.timeline = pg.timeline.value;
   }
   doc.pause = ha_config_.paused;
+  doc.scheduled_restart = scheduled_restart_json_;
   std::string encoded = dcs::encode_member(doc);
   if (encoded == last_member_json_ && !observed.lease_newly_granted &&
       observed.obs.cluster->member(ha_config_.name)) {
@@ -175,6 +180,11 @@ void Agent::publish_snapshot(const Observed& observed) {
   }
   snap->pending_restart = obs.pg.accepting_connections && obs.pg.pending_restart;
   snap->tags = local_.tags;
+  if (scheduled_restart_json_.is_object()) {
+    nlohmann::json shown = scheduled_restart_json_;
+    shown.erase("postmaster_start_time");  // REST shows the request, not the bookkeeping
+    snap->scheduled_restart = shown;
+  }
   bool leader_now = obs.cluster ? obs.cluster->is_leader(ha_config_.name)
                                 : memory_.leader_lease.has_value();
   if (leader_now && memory_.leader_lease) snap->lock_valid_until = obs.lease_valid_until;

@@ -17,6 +17,7 @@
 
 #include "agent/fencer.h"
 #include "agent/job_runner.h"
+#include "agent/jobs.h"
 #include "common/clock.h"
 #include "config/config.h"
 #include "dcs/cluster_store.h"
@@ -43,6 +44,8 @@ struct AgentDeps {
   std::function<std::string(std::int64_t timeline)> read_timeline_history;
   // Re-reads the local configuration for POST /reload (nullopt: keep the current one).
   std::function<std::optional<config::Config>()> reload_local_config;
+  // Told when /config brought new values (the etcd client's socket keepalive follows the timing).
+  std::function<void(const config::DynamicConfig&)> on_dynamic_config;
 };
 
 class Agent {
@@ -83,7 +86,16 @@ class Agent {
   bool execute_dcs_action(const ha::Action& action, const Observed& observed);
   void execute_job(const ha::Action& action, const Observed& observed);
   void handle_commands();
-  model::CommandReply run_command(model::CommandBody& body);
+  std::optional<model::CommandReply> run_command(model::Command& command);
+  JobContext job_context(const model::PgObservation& pg);
+  bool restart_conditions_met(const model::RestartCommand& c, const model::PgObservation& pg) const;
+  bool start_restart(const model::PgObservation& pg);
+  std::optional<model::CommandReply> run_restart(model::RestartCommand& c,
+                                                 const std::shared_ptr<std::promise<model::CommandReply>>& reply);
+  void run_due_restart(const ha::Observation& obs);
+  void answer_finished_restart(const ha::Observation& obs);
+  model::CommandReply run_cancel_restart();
+  model::CommandReply run_reinitialize(const model::ReinitializeCommand& c);
   model::CommandReply run_switchover(const model::SwitchoverCommand& command);
   void fetch_peers(const std::vector<model::MemberName>& members, const Observed& observed);
   Status update_history(const Observed& observed);
@@ -107,6 +119,9 @@ class Agent {
   std::string last_problems_;
   MonoTime lease_valid_until_{};
   int major_version_ = 15;
+  std::optional<model::RestartCommand> scheduled_restart_;
+  nlohmann::json scheduled_restart_json_ = nullptr;  // published in the member key
+  std::shared_ptr<std::promise<model::CommandReply>> restart_reply_;
   std::string last_member_json_;
   std::shared_ptr<const model::ClusterState> last_cluster_;
   std::optional<MonoTime> last_cluster_at_;

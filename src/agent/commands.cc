@@ -55,9 +55,9 @@ model::CommandReply Agent::run_switchover(const model::SwitchoverCommand& c) {
   return text(200, "");
 }
 
-model::CommandReply Agent::run_command(model::CommandBody& body) {
+std::optional<model::CommandReply> Agent::run_command(model::Command& command) {
   return std::visit(
-      [&](auto& c) -> model::CommandReply {
+      [&](auto& c) -> std::optional<model::CommandReply> {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, model::SwitchoverCommand>) {
           return run_switchover(c);
@@ -78,26 +78,31 @@ model::CommandReply Agent::run_command(model::CommandBody& body) {
           auto r = deps_.store->write_config(merged, cluster->config_revision);
           if (!r.ok()) return text(503, r.error().message);
           if (!*r) return text(409, "Conflict: /config was modified meanwhile");
-          return {200, merged.dump(), true};
+          return model::CommandReply{200, merged.dump(), true};
         } else if constexpr (std::is_same_v<T, model::ReplaceConfigCommand>) {
           auto r = deps_.store->write_config(c.config, std::nullopt);
           if (!r.ok()) return text(502, r.error().message);
-          return {200, c.config.dump(), true};
+          return model::CommandReply{200, c.config.dump(), true};
         } else if constexpr (std::is_same_v<T, model::ReloadCommand>) {
           if (deps_.reload_local_config) {
             if (auto fresh = deps_.reload_local_config()) reload(std::move(*fresh));
           }
           return text(202, "reload scheduled");
-        } else if constexpr (std::is_same_v<T, model::ShutdownCommand>) {
-          return text(202, "shutdown scheduled");
+        } else if constexpr (std::is_same_v<T, model::RestartCommand>) {
+          return run_restart(c, command.reply);
+        } else if constexpr (std::is_same_v<T, model::CancelScheduledRestartCommand>) {
+          return run_cancel_restart();
+        } else if constexpr (std::is_same_v<T, model::ReinitializeCommand>) {
+          return run_reinitialize(c);
         } else if constexpr (std::is_same_v<T, model::FailsafeHeartbeatCommand>) {
           if (!dynamic_.failsafe_mode) return text(502, "failsafe mode is off");
           return text(200, "Accepted");
         } else {
-          return text(503, "pghalo does not implement this operation yet");
+          static_assert(std::is_same_v<T, model::ShutdownCommand>, "every command is handled");
+          return text(202, "shutdown scheduled");
         }
       },
-      body);
+      command.body);
 }
 
 void Agent::handle_commands() {
@@ -107,17 +112,21 @@ void Agent::handle_commands() {
     pending.swap(commands_);
   }
   for (auto& command : pending) {
-    model::CommandReply reply;
+    std::optional<model::CommandReply> reply;
     try {
-      reply = run_command(command.body);
+      reply = run_command(command);
     } catch (const std::exception& e) {  // e.g. nlohmann on a malformed stored value
       reply = text(500, std::string("internal error: ") + e.what());
     }
-    command.reply->set_value(std::move(reply));
+    if (reply) command.reply->set_value(std::move(*reply));  // else answered when its job ends
   }
 }
 
 void Agent::shutdown() {
+  if (restart_reply_) {
+    restart_reply_->set_value(text(503, "restart failed: pghalo is shutting down"));
+    restart_reply_.reset();
+  }
   if (ha_config_.paused) {
     log::info("shutdown", "paused: leaving PostgreSQL running and the leader key to expire");
     return;

@@ -25,14 +25,7 @@ pg::StopMode to_pg(ha::StopMode mode) {
 
 void Agent::execute_job(const ha::Action& action, const Observed& observed) {
   const ha::Observation& obs = observed.obs;
-  JobContext ctx;
-  ctx.postgres = deps_.postgres;
-  ctx.local = local_;
-  ctx.dynamic = dynamic_;
-  if (obs.pg.server_version >= 100000) major_version_ = obs.pg.server_version / 10000;
-  ctx.major_version = major_version_;
-  ctx.use_slots = ha_config_.use_slots;
-  ctx.use_pg_rewind = ha_config_.use_pg_rewind;
+  JobContext ctx = job_context(obs.pg);
 
   std::optional<JobBody> body;
   bool may_write = false;

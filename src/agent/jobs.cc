@@ -137,4 +137,22 @@ JobBody follow_job(JobContext ctx, std::optional<model::Member> leader) {
   };
 }
 
+JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream) {
+  return [ctx, as_primary, upstream]() -> Status {
+    PGHALO_TRY(ctx.postgres->stop(pg::StopMode::kFast, pg_ctl_timeout(ctx)));
+    PGHALO_TRY(write_as(ctx, as_primary ? Role{} : replica_of(upstream)));
+    return ctx.postgres->start(pg_ctl_timeout(ctx));
+  };
+}
+
+JobBody reinitialize_job(JobContext ctx, model::Member source, model::Member leader) {
+  return [ctx, source, leader]() -> Status {
+    PGHALO_TRY(ctx.postgres->stop(pg::StopMode::kImmediate, pg_ctl_timeout(ctx)));
+    PGHALO_TRY(ctx.postgres->remove_data_directory());
+    PGHALO_TRY(ctx.postgres->basebackup(replication_source(ctx.local, source), kCloneTimeout));
+    PGHALO_TRY(write_as(ctx, replica_of(leader)));
+    return ctx.postgres->start(pg_ctl_timeout(ctx));
+  };
+}
+
 }  // namespace pghalo::agent

@@ -29,5 +29,10 @@ JobBody rejoin_job(JobContext ctx, model::Member leader);
 JobBody promote_job(JobContext ctx);
 JobBody stop_job(JobContext ctx, pg::StopMode mode);
 JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
+// An operator's restart: a fast stop, then a start in the same role.
+JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream);
+// An operator's reinitialize: stop, wipe the data directory, clone from `source`, start as a
+// replica of `leader`.
+JobBody reinitialize_job(JobContext ctx, model::Member source, model::Member leader);
 
 }  // namespace pghalo::agent

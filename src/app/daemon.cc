@@ -224,6 +224,10 @@ Result<std::unique_ptr<Daemon>> Daemon::create(config::Config config, std::strin
     fill_passwords_from_pgpass(*loaded.config);
     return *loaded.config;
   };
+  deps.on_dynamic_config = [raw](const config::DynamicConfig& d) {
+    raw->kv->set_timing(std::chrono::seconds(d.ttl), std::chrono::seconds(d.loop_wait),
+                        std::chrono::seconds(d.retry_timeout));
+  };
   p->agent = std::make_unique<agent::Agent>(config, deps);
   p->loop = std::make_unique<agent::AgentRunner>(*p->agent, p->clock);
 

@@ -14,6 +14,7 @@ std::string_view job_kind_name(JobKind kind) {
     case JobKind::kStop: return "stop";
     case JobKind::kFollow: return "follow";
     case JobKind::kReinitialize: return "reinitialize";
+    case JobKind::kRestart: return "restart";
   }
   return "?";
 }

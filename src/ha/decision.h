@@ -53,6 +53,7 @@ enum class JobKind {
   kStop,         // stop PostgreSQL in some mode
   kFollow,       // point recovery at another upstream and reload
   kReinitialize, // wipe the data directory and clone again
+  kRestart,      // stop and start PostgreSQL in the same role (an operator's request)
 };
 
 std::string_view job_kind_name(JobKind kind);

@@ -22,6 +22,7 @@ PgState state_during(JobKind kind, const Ctx& ctx) {
     case JobKind::kStart:
     case JobKind::kRejoin: return PgState::kStarting;
     case JobKind::kStop: return PgState::kStopping;
+    case JobKind::kRestart: return PgState::kRestarting;
     case JobKind::kPromote:
     case JobKind::kFollow:
       return ctx.obs.pg.accepting_connections ? PgState::kRunning : PgState::kStarting;

@@ -12,6 +12,7 @@ class InlineJobRunner final : public agent::JobRunner {
     Status s = body();
     finished_ = ha::JobOutcome{kind, s.ok(), s.ok() ? "" : s.error().message};
     ++started_;
+    woken_ = true;  // the real runner wakes the loop when a job ends
     return true;
   }
   std::optional<ha::JobRunning> running() const override { return std::nullopt; }
@@ -21,10 +22,18 @@ class InlineJobRunner final : public agent::JobRunner {
     return out;
   }
   int started() const { return started_; }
+  // True once after a job ended: the driver runs the agent's next cycle at once, as the real
+  // runner's wake-up does.
+  bool take_wakeup() {
+    bool woken = woken_;
+    woken_ = false;
+    return woken;
+  }
 
  private:
   std::optional<ha::JobOutcome> finished_;
   int started_ = 0;
+  bool woken_ = false;
 };
 
 // Remembers the last fence; the test driver fires it against its own clock.

@@ -140,7 +140,7 @@ void MiniCluster::step(Duration dt) {
   for (auto& n : nodes) {
     if (!n->agent) continue;
     log::ScopedContext context(n->name);
-    if (clock.now() >= n->agent->next_wakeup()) n->agent->run_cycle();
+    if (clock.now() >= n->agent->next_wakeup() || n->jobs->take_wakeup()) n->agent->run_cycle();
   }
   world.replicate();
   for (auto& n : nodes) {
