@@ -93,6 +93,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   configure_logging(*loaded.config);
+  // Like Patroni: the PATRONI_* variables (passwords among them) are read once and not passed on
+  // to PostgreSQL, pg_basebackup or callbacks.
+  pghalo::config::clear_patroni_environment();
 
   auto daemon = pghalo::app::Daemon::create(*loaded.config, path);
   if (!daemon.ok()) {

@@ -4,7 +4,8 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 namespace pghalo::log {
 namespace {
@@ -182,14 +183,65 @@ void write(Level level, std::string_view event, std::string_view message,
   std::fflush(stderr);
 }
 
-std::string redact_conninfo(std::string_view conninfo) {
-  static const std::regex keyword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))",
-                                  std::regex::icase);
-  static const std::regex uri(R"((postgres(?:ql)?://[^:/@\s]+:)([^@\s]*)(@))", std::regex::icase);
-  std::string s(conninfo);
-  s = std::regex_replace(s, keyword, "$1********");
-  s = std::regex_replace(s, uri, "$1********$3");
+namespace {
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// postgres://user:SECRET@host -> postgres://user:********@host
+std::string redact_uri_password(std::string s) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    std::size_t at = 0;
+    while ((at = s.find(scheme, at)) != std::string::npos) {
+      std::size_t start = at + scheme.size();
+      std::size_t end = s.find_first_of("@/ \t", start);
+      if (end != std::string::npos && s[end] == '@') {
+        std::size_t colon = s.find(':', start);
+        if (colon != std::string::npos && colon < end) s.replace(colon + 1, end - colon - 1, "********");
+      }
+      at = start;
+    }
+  }
   return s;
+}
+
+}  // namespace
+
+std::string redact_conninfo(std::string_view conninfo) {
+  // keyword = value pairs: find "password", optional spaces, '=', then a quoted or bare value.
+  std::string out;
+  std::size_t i = 0;
+  while (i < conninfo.size()) {
+    bool at_word_start = i == 0 || std::isspace(static_cast<unsigned char>(conninfo[i - 1]));
+    if (at_word_start && i + 8 <= conninfo.size() && ieq(conninfo.substr(i, 8), "password")) {
+      std::size_t j = i + 8;
+      while (j < conninfo.size() && conninfo[j] == ' ') ++j;
+      if (j < conninfo.size() && conninfo[j] == '=') {
+        ++j;
+        while (j < conninfo.size() && conninfo[j] == ' ') ++j;
+        out.append(conninfo.substr(i, j - i));
+        out += "********";
+        if (j < conninfo.size() && conninfo[j] == '\'') {
+          ++j;
+          while (j < conninfo.size() && conninfo[j] != '\'') j += conninfo[j] == '\\' ? 2 : 1;
+          ++j;
+        } else {
+          while (j < conninfo.size() && !std::isspace(static_cast<unsigned char>(conninfo[j]))) ++j;
+        }
+        i = std::min(j, conninfo.size());
+        continue;
+      }
+    }
+    out.push_back(conninfo[i++]);
+  }
+  return redact_uri_password(std::move(out));
 }
 
 }  // namespace pghalo::log
