@@ -45,7 +45,7 @@ void append_status_line(std::string& out, const char* version, int status) {
 }  // namespace
 
 void serialize_response(const Response& response, int request_minor, bool keep_alive,
-                        const std::string& extra_headers, std::string& out) {
+                        const std::string& extra_headers, std::string& out, bool head_request) {
   if (response.status_line_only) {
     // HAProxy and confd read the status line only; Patroni sends exactly this.
     append_status_line(out, "HTTP/1.0", response.status);
@@ -78,7 +78,7 @@ void serialize_response(const Response& response, int request_minor, bool keep_a
   }
   if (response.extra_headers) out += extra_headers;
   out += "\r\n";
-  out += body;
+  if (!head_request) out += body;
 }
 
 Connection::Connection(std::uint64_t id, int fd, std::string client_ip, SSL* ssl,
@@ -272,6 +272,7 @@ void Connection::parse(MonoTime now) {
   request.tls = ssl_ != nullptr;
   request.client_certificate = client_certificate_;
   response_minor_ = request.http_minor;
+  head_request_ = request.method == "HEAD";
   sent_continue_ = false;
   ready_ = std::move(request);
   state_ = State::kWorking;
@@ -296,7 +297,8 @@ void Connection::respond(const Response& response, MonoTime now) {
   close_after_write_ = !keep_alive_ || response.close || response.status_line_only || peer_closed_;
   out_.clear();
   out_pos_ = 0;
-  serialize_response(response, response_minor_, !close_after_write_, config_.extra_headers, out_);
+  serialize_response(response, response_minor_, !close_after_write_, config_.extra_headers, out_,
+                     head_request_);
   state_ = State::kWriting;
   since_ = now;
   flush(now);
@@ -304,6 +306,7 @@ void Connection::respond(const Response& response, MonoTime now) {
 
 void Connection::fail(int status, const std::string& message, MonoTime now) {
   keep_alive_ = false;
+  head_request_ = false;
   head_.reset();
   in_.clear();
   respond(error_response(status, message), now);

@@ -93,6 +93,7 @@ class Connection {
   bool keep_alive_ = false;
   bool sent_continue_ = false;
   int response_minor_ = 1;
+  bool head_request_ = false;
 
   std::string out_;
   std::size_t out_pos_ = 0;
@@ -103,7 +104,9 @@ class Connection {
 
 // Appends the bytes of `response` to `out` (status line, headers, body). `request_minor` is the
 // request's HTTP/1.x version; `keep_alive` says whether the connection stays open.
+// A HEAD request gets the headers (Content-Length included) without the body.
 void serialize_response(const Response& response, int request_minor, bool keep_alive,
-                        const std::string& extra_headers, std::string& out);
+                        const std::string& extra_headers, std::string& out,
+                        bool head_request = false);
 
 }  // namespace pghalo::api

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/timestamps.h"
+#include "common/random.h"
 
 namespace pghalo::api {
 namespace {
@@ -118,6 +119,30 @@ TEST(ParseRequestHead, RefusesHeadsOverTheLimitEvenBeforeTheyEnd) {
   limits.max_head_bytes = 4096;
   r = parse_request_head("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits);
   EXPECT_EQ(r.error_status, 431);
+}
+
+TEST(ParseRequestHead, SurvivesRandomAndTruncatedInput) {
+  SeededRandom random(42);
+  const std::string valid =
+      "POST /restart?x=%41&y HTTP/1.1\r\nContent-Length: 5\r\nConnection: close\r\n\r\n";
+  const std::string alphabet = "GETPOS /?&=%:\r\n HTTP/1.0x\t\0\xff";
+  for (int i = 0; i < 20000; ++i) {
+    std::string input;
+    if (random.chance(0.5)) {
+      input = valid.substr(0, random.uniform(0, valid.size()));
+      if (!input.empty()) input[random.uniform(0, input.size() - 1)] = static_cast<char>(random.next_u64());
+    } else {
+      std::size_t n = random.uniform(0, 200);
+      for (std::size_t k = 0; k < n; ++k) input += alphabet[random.uniform(0, alphabet.size() - 1)];
+    }
+    HeadLimits limits;
+    limits.max_head_bytes = 128;
+    auto result = parse_request_head(input, limits);
+    if (result.status == HeadStatus::kError) {
+      EXPECT_GE(result.error_status, 400);
+      EXPECT_FALSE(result.error_message.empty());
+    }
+  }
 }
 
 TEST(ParseQuery, FollowsPythonParseQs) {

@@ -133,7 +133,14 @@ class HttpServer::Loop {
           (void)!::read(wake_fd_, &count, sizeof count);
           take_completions(now);
         } else if (auto it = connections_.find(id); it != connections_.end()) {
-          it->second.connection->on_ready(now);
+          Connection& c = *it->second.connection;
+          // Hang-up and errors are reported even with no events wanted (a request on a worker):
+          // nothing can be sent any more, and not closing would make epoll report it forever.
+          if (events[i].events & (EPOLLHUP | EPOLLERR)) {
+            c.close();
+          } else {
+            c.on_ready(now);
+          }
           serve(it->second, now);
         }
       }

@@ -101,6 +101,13 @@ bool RawClient::send(std::string_view bytes) {
 
 void RawClient::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
+void RawClient::reset() {
+  linger abort{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  ::close(fd_);
+  fd_ = -1;
+}
+
 bool RawClient::fill(MonoTime deadline) {
   if (!(ssl_ && SSL_pending(ssl_) > 0) && !wait_fd(fd_, POLLIN, deadline)) return false;
   char chunk[16384];

@@ -38,6 +38,8 @@ class RawClient {
 
   bool send(std::string_view bytes);
   void shutdown_write();
+  // Closes with a reset (SO_LINGER 0), as a crashed client or a middlebox would.
+  void reset();
   // One response: head, then Content-Length bytes of body (none for HEAD or status-only
   // responses without headers). nullopt when the connection closed or `timeout` passed first.
   std::optional<RawResponse> read_response(Duration timeout = Duration(2000),
