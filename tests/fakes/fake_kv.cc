@@ -307,6 +307,20 @@ void FakeKv::expire_leases() {
   expire_locked();
 }
 
+void FakeKv::refresh_all_leases() {
+  std::lock_guard lock(mu_);
+  for (auto& [id, lease] : leases_) lease.expires_at = clock_.now() + std::chrono::seconds(lease.ttl);
+}
+
+std::optional<MonoTime> FakeKv::next_lease_expiry() {
+  std::lock_guard lock(mu_);
+  std::optional<MonoTime> next;
+  for (const auto& [id, lease] : leases_) {
+    if (!next || lease.expires_at < *next) next = lease.expires_at;
+  }
+  return next;
+}
+
 void FakeKv::compact(model::Revision revision) {
   std::lock_guard lock(mu_);
   compacted_ = std::max(compacted_, revision.value);

@@ -75,6 +75,12 @@ class FakeKv final : public etcd::KvApi {
   model::LeaseId grant_direct(std::int64_t ttl_seconds);
   // Deletes the keys of leases whose TTL ran out on the clock.
   void expire_leases();
+  // What etcd's lessor does when a member becomes leader (an election, or quorum coming back):
+  // every lease that still exists restarts its countdown from now. Expires nothing first, so a
+  // simulator can stop the clock while there is no quorum (etcd cannot revoke leases then).
+  void refresh_all_leases();
+  // When the next lease runs out on the clock, if any lease exists.
+  std::optional<MonoTime> next_lease_expiry();
   // Forgets the event history up to and including `revision` (etcd compaction).
   void compact(model::Revision revision);
   model::Revision revision();

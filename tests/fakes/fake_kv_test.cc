@@ -121,3 +121,25 @@ TEST_F(FakeKvTest, WatchReplaysBufferedEventsAndCancelsBelowTheCompaction) {
 
 }  // namespace
 }  // namespace pghalo::fakes
+
+namespace pghalo::fakes {
+namespace {
+
+TEST(FakeKvLeaseTest, ANewEtcdLeaderRestartsEveryLeaseCountdown) {
+  ManualClock clock;
+  FakeKv kv(clock);
+  EXPECT_FALSE(kv.next_lease_expiry());
+  auto lease = kv.grant_direct(10);
+  kv.put_direct("/a", "1", lease);
+  EXPECT_EQ(kv.next_lease_expiry(), clock.now() + std::chrono::seconds(10));
+  clock.advance(std::chrono::seconds(8));
+  kv.refresh_all_leases();
+  EXPECT_EQ(kv.next_lease_expiry(), clock.now() + std::chrono::seconds(10));
+  clock.advance(std::chrono::seconds(9));
+  EXPECT_TRUE(kv.get("/a")) << "the countdown restarted 9 s ago";
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_FALSE(kv.get("/a"));
+}
+
+}  // namespace
+}  // namespace pghalo::fakes

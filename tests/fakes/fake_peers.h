@@ -13,6 +13,25 @@
 
 namespace pghalo::fakes {
 
+// What `GET /patroni` tells the leader race about a member whose agent published `snap`
+// (unreachable when there is no snapshot or its PostgreSQL does not answer).
+inline model::PeerStatus peer_status_from_snapshot(const model::MemberName& name,
+                                                   const model::StatusSnapshot* snap) {
+  model::PeerStatus p;
+  p.name = name;
+  if (snap && snap->pg.accepting_connections) {
+    p.reachable = true;
+    p.is_primary = !snap->pg.in_recovery;
+    p.wal_position = snap->pg.position();
+    p.timeline = snap->pg.timeline;
+    p.nofailover = !snap->tags.can_failover();
+    p.state = std::string(model::pg_state_name(snap->state));
+  } else {
+    p.error = "unreachable";
+  }
+  return p;
+}
+
 class FakePeerClient final : public peer::PeerClient {
  public:
   using SnapshotFn = std::function<std::shared_ptr<const model::StatusSnapshot>()>;
@@ -32,21 +51,9 @@ class FakePeerClient final : public peer::PeerClient {
                                               Duration) override {
     std::vector<model::PeerStatus> out;
     for (const auto& t : targets) {
-      model::PeerStatus p;
-      p.name = t.name;
       auto it = members_.find(t.api_url);
       auto snap = (it == members_.end() || unreachable_.count(t.api_url)) ? nullptr : it->second();
-      if (snap && snap->pg.accepting_connections) {
-        p.reachable = true;
-        p.is_primary = !snap->pg.in_recovery;
-        p.wal_position = snap->pg.position();
-        p.timeline = snap->pg.timeline;
-        p.nofailover = !snap->tags.can_failover();
-        p.state = std::string(model::pg_state_name(snap->state));
-      } else {
-        p.error = "unreachable";
-      }
-      out.push_back(p);
+      out.push_back(peer_status_from_snapshot(t.name, snap.get()));
     }
     return out;
   }

@@ -1,5 +1,7 @@
 #include "fake_postgres.h"
 
+#include <cstdio>
+
 #include "common/strings.h"
 
 namespace pghalo::fakes {
@@ -17,6 +19,18 @@ std::optional<std::uint64_t> switch_point(const FakeServer& s, std::int64_t tl) 
 
 }  // namespace
 
+std::string timeline_history_text(const FakeServer& server) {
+  std::string text;
+  for (const auto& [tl, lsn] : server.history) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld\t%X/%X\tno recovery target specified\n",
+                  static_cast<long long>(tl), static_cast<unsigned>(lsn >> 32),
+                  static_cast<unsigned>(lsn & 0xffffffffu));
+    text += buf;
+  }
+  return text;
+}
+
 FakePostgres::FakePostgres(FakePgWorld& world, std::string name)
     : world_(world), name_(std::move(name)) {}
 
@@ -26,6 +40,10 @@ model::PgObservation FakePostgres::observe() {
   const FakeServer& s = server();
   model::PgObservation o;
   o.data_dir = s.data_valid ? model::DataDirState::kValid : model::DataDirState::kEmpty;
+  if (s.corrupt) {
+    o.data_dir = model::DataDirState::kInvalid;
+    return o;
+  }
   if (s.data_valid) {
     model::ControlData c;
     c.system_identifier = s.system_identifier;
@@ -44,6 +62,10 @@ model::PgObservation FakePostgres::observe() {
   }
   if (!s.running) return o;
   o.postmaster_pid = 1000;
+  if (!s.accepting) {
+    o.query_error = "FATAL:  the database system is starting up";
+    return o;
+  }
   o.accepting_connections = true;
   o.in_recovery = s.in_recovery;
   o.timeline = model::TimelineId(s.timeline);
@@ -95,6 +117,7 @@ Status FakePostgres::start(Duration) {
   if (s.broken) return make_error(ErrorCode::kInternal, "postgres failed to start (injected)");
   if (s.running) return ok_status();
   s.running = true;
+  s.accepting = true;
   s.starts++;
   s.in_recovery = pending_recovery_.has_value();
   s.standby_configured = s.in_recovery;
@@ -111,13 +134,14 @@ Status FakePostgres::start(Duration) {
 Status FakePostgres::stop(pg::StopMode mode, Duration) {
   FakeServer& s = server();
   if (!s.running) return ok_status();
+  if (mode != pg::StopMode::kImmediate && !s.in_recovery && s.accepting) {
+    // The shutdown checkpoint reaches the standbys before a fast stop completes (so while this
+    // server still runs: they stream from it).
+    world_.replicate();
+  }
   s.running = false;
   s.cleanly_shut_down = mode != pg::StopMode::kImmediate;
   s.was_primary_at_shutdown = !s.in_recovery;
-  if (s.cleanly_shut_down && !s.in_recovery) {
-    // The shutdown checkpoint reaches the standbys before a fast stop completes.
-    world_.replicate();
-  }
   return ok_status();
 }
 
@@ -163,6 +187,7 @@ Status FakePostgres::basebackup(const pg::SourceServer& source, Duration) {
   if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "source not running");
   FakeServer& s = server();
   s.data_valid = true;
+  s.corrupt = false;
   s.system_identifier = from->system_identifier;
   s.timeline = from->timeline;
   s.lsn = from->lsn;
@@ -204,6 +229,7 @@ Status FakePostgres::remove_data_directory() {
   FakeServer& s = server();
   if (s.running) return down("running");
   s.data_valid = false;
+  s.corrupt = false;
   s.system_identifier.clear();
   s.rows.clear();
   return ok_status();
@@ -237,7 +263,7 @@ FakeServer* FakePgWorld::find_by_address(const std::string& host, int port) {
 std::optional<std::uint64_t> FakePgWorld::write(const std::string& name, const std::string& payload,
                                                 std::uint64_t bytes) {
   FakeServer* s = find(name);
-  if (!s || !s->running || s->in_recovery) return std::nullopt;
+  if (!s || !s->running || !s->accepting || s->frozen || s->in_recovery) return std::nullopt;
   s->lsn += bytes;
   s->rows.emplace_back(s->lsn, payload);
   return s->lsn;
@@ -252,17 +278,30 @@ bool FakePgWorld::diverged(const FakeServer& local, const FakeServer& source) {
 }
 
 void FakePgWorld::replicate() {
-  for (auto& [name, s] : servers_) {
-    if (!s.running || !s.in_recovery || !s.upstream) continue;
-    auto colon = s.upstream->rfind(':');
-    FakeServer* up =
-        find_by_address(s.upstream->substr(0, colon), std::atoi(s.upstream->c_str() + colon + 1));
-    if (!up || !up->running || up == &s || diverged(s, *up)) continue;
-    s.timeline = up->timeline;
-    s.history = up->history;
-    s.lsn = up->lsn;
+  for (auto& [name, s] : servers_) replicate_server(s);
+}
+
+bool FakePgWorld::replicate_server(FakeServer& s) {
+  if (!s.running || !s.in_recovery || !s.upstream || s.frozen) return false;
+  auto colon = s.upstream->rfind(':');
+  FakeServer* up =
+      find_by_address(s.upstream->substr(0, colon), std::atoi(s.upstream->c_str() + colon + 1));
+  if (!up || !up->running || !up->accepting || up->frozen || up == &s || diverged(s, *up)) {
+    return false;
+  }
+  if (can_stream && !can_stream(s, *up)) return false;
+  s.timeline = up->timeline;
+  s.history = up->history;
+  s.lsn = up->lsn;
+  // Rows are append-only along one lineage: copy only the tail when ours is a prefix of theirs.
+  std::size_t have = s.rows.size();
+  if (have <= up->rows.size() && (have == 0 || s.rows.back() == up->rows[have - 1])) {
+    s.rows.insert(s.rows.end(), up->rows.begin() + static_cast<std::ptrdiff_t>(have),
+                  up->rows.end());
+  } else {
     s.rows = up->rows;
   }
+  return true;
 }
 
 std::string FakePgWorld::new_system_identifier() { return std::to_string(next_sysid_++); }

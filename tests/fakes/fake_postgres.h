@@ -5,10 +5,13 @@
 // pg_rewind. FakePgWorld holds every member's server so clone/stream/rewind can see the source.
 //
 // Time does not pass inside FakePostgres: every control operation completes at once. The world
-// moves WAL with write() and replicate(). Not thread-safe: tests and the simulator drive it from
+// moves WAL with write() and replicate(). A server can also be running but not accepting
+// connections (`accepting` false: a slow start or crash recovery), have a corrupt data directory,
+// or be frozen; the simulator sets those. Not thread-safe: tests and the simulator drive it from
 // one thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,12 +34,15 @@ struct FakeServer {
   // Timeline history: (timeline that ended, switch LSN), like <tl>.history.
   std::vector<std::pair<std::int64_t, std::uint64_t>> history;
   bool running = false;
+  bool accepting = true;  // while running: false during a slow start or crash recovery
   bool in_recovery = false;
   bool standby_configured = false;      // standby.signal
   std::optional<std::string> upstream;  // "host:port" from primary_conninfo
   bool cleanly_shut_down = true;
   bool was_primary_at_shutdown = false;
   bool broken = false;  // start() fails (a test's fault)
+  bool corrupt = false;  // the data directory is neither empty nor valid (kInvalid)
+  bool frozen = false;   // the host is paused: no client write, no streaming either way
   std::vector<std::string> slots;
   int starts = 0, promotions = 0, rewinds = 0, clones = 0;
 
@@ -44,6 +50,9 @@ struct FakeServer {
   // workload checks acknowledged rows survive.
   std::vector<std::pair<std::uint64_t, std::string>> rows;
 };
+
+// The server's <timeline>.history text, as PostgreSQL writes it (for read_timeline_history).
+std::string timeline_history_text(const FakeServer& server);
 
 class FakePostgres final : public pg::PostgresProbe, public pg::PostgresControl {
  public:
@@ -87,6 +96,11 @@ class FakePgWorld {
                                      std::uint64_t bytes = 100);
   // Streams WAL to every running standby from its running upstream on a compatible timeline.
   void replicate();
+  // The same for one standby; false when it could not stream (no upstream, diverged, cut off).
+  bool replicate_server(FakeServer& standby);
+  // Optional network between servers (the simulator's partitions): may `standby` stream from
+  // `upstream` now? Unset: always.
+  std::function<bool(const FakeServer& standby, const FakeServer& upstream)> can_stream;
   std::string new_system_identifier();
 
   // Would a server on (timeline, lsn) with `history` be able to follow `source`?

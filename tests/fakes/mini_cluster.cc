@@ -109,17 +109,7 @@ void MiniCluster::start_agent(const std::string& name) {
   deps.jobs = n.jobs.get();
   deps.fencer = n.fencer.get();
   FakePostgres* pg = n.pg.get();
-  deps.read_timeline_history = [pg](std::int64_t) {
-    std::string text;
-    for (const auto& [tl, lsn] : pg->server().history) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%lld\t%X/%X\tno recovery target specified\n",
-                    static_cast<long long>(tl), static_cast<unsigned>(lsn >> 32),
-                    static_cast<unsigned>(lsn & 0xffffffffu));
-      text += buf;
-    }
-    return text;
-  };
+  deps.read_timeline_history = [pg](std::int64_t) { return timeline_history_text(pg->server()); };
   n.agent = std::make_unique<agent::Agent>(n.config, deps);
 }
 
