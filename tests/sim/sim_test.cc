@@ -1,0 +1,84 @@
+// Tests of the simulator itself (clocks, the etcd model, determinism) and regression scenarios
+// for bugs it found, each named after the seed that found it (docs/simulation.md).
+#include <gtest/gtest.h>
+
+#include "world.h"
+
+namespace pghalo::sim {
+namespace {
+
+class NullEnv final : public SimEnv {
+ public:
+  Ms now() const override { return time.now; }
+  void advance(Ms d) override { time.now += d; }
+  Random& random() override { return rng; }
+  void at(Ms, std::string, std::function<void()>) override {}
+  void probe(std::string_view) override {}
+  void note(std::string_view, std::string_view) override {}
+  bool tracing() const override { return false; }
+  VirtualTime time;
+  SeededRandom rng{1};
+};
+
+TEST(NodeClockTest, DriftsFromTheGlobalTimeAndFindsWhenItReadsATarget) {
+  VirtualTime time;
+  NodeClock clock(time, 5000);
+  EXPECT_EQ(clock.node_ms(), 5000);
+  clock.set_rate(950000);  // 5 % slow
+  time.now = 10000;
+  EXPECT_EQ(clock.node_ms(), 5000 + 9500);
+  Ms g = clock.global_when(Ms{5000 + 19000});
+  EXPECT_EQ(clock.at(g), 5000 + 19000);
+  EXPECT_LT(clock.at(g - 1), 5000 + 19000);
+  clock.jump(3000);
+  EXPECT_EQ(clock.node_ms(), 5000 + 9500 + 3000);
+  EXPECT_EQ(clock.global_when(Ms{0}), time.now);
+}
+
+TEST(EtcdClusterTest, LeasesDoNotExpireWithoutQuorumAndRestartWhenItReturns) {
+  NullEnv env;
+  EtcdCluster etcd(env, env.time);
+  auto lease = etcd.kv().grant_direct(10);
+  etcd.kv().put_direct("/k", "v", lease);
+  etcd.set_member_up(0, false);
+  EXPECT_TRUE(etcd.has_quorum());
+  etcd.set_member_up(1, false);
+  EXPECT_FALSE(etcd.has_quorum());
+  env.time.now = 60000;
+  EXPECT_TRUE(etcd.kv().get("/k")) << "no leader can revoke a lease";
+  etcd.set_member_up(1, true);
+  env.time.now = 69000;
+  EXPECT_TRUE(etcd.kv().get("/k")) << "the new leader gave every lease a full ttl";
+  env.time.now = 70001;
+  EXPECT_FALSE(etcd.kv().get("/k"));
+}
+
+TEST(NodeKvTest, APartitionTimesOutWithoutApplyingAndLostRepliesApply) {
+  NullEnv env;
+  EtcdCluster etcd(env, env.time);
+  EtcdLink link;
+  NodeKv kv(env, etcd, link, "node1");
+  link.mode = EtcdLink::Mode::kDown;
+  auto put = kv.put({"/a", "1", {}}, std::chrono::seconds(2));
+  EXPECT_EQ(put.error().code, ErrorCode::kTimeout);
+  EXPECT_EQ(env.time.now, 2000);
+  EXPECT_FALSE(etcd.kv().get("/a"));
+  link.mode = EtcdLink::Mode::kRepliesLost;
+  put = kv.put({"/a", "1", {}}, std::chrono::seconds(2));
+  EXPECT_EQ(put.error().code, ErrorCode::kTimeout);
+  EXPECT_TRUE(etcd.kv().get("/a"));
+}
+
+TEST(WorldTest, OneSeedIsOneRunBitForBit) {
+  RunOptions options;
+  options.seed = 7;
+  RunResult a = run_simulation(options);
+  RunResult b = run_simulation(options);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.virtual_end, b.virtual_end);
+  EXPECT_EQ(a.probes, b.probes);
+  EXPECT_EQ(a.violations.size(), b.violations.size());
+}
+
+}  // namespace
+}  // namespace pghalo::sim

@@ -1,0 +1,204 @@
+// World: the invariants, checked after every step and after every background event while a call
+// is in flight. Their exact definitions are in docs/simulation.md.
+#include <set>
+
+#include "world.h"
+
+namespace pghalo::sim {
+namespace {
+
+constexpr std::size_t kReportsPerInvariant = 3;
+constexpr std::size_t kBusyCyclesPerSecond = 60;
+
+}  // namespace
+
+void World::violate(const std::string& invariant, const std::string& detail) {
+  std::size_t same = 0;
+  for (const auto& v : result_.violations) same += v.invariant == invariant ? 1 : 0;
+  if (same >= kReportsPerInvariant) return;
+  result_.violations.push_back(Violation{invariant, time_.now, detail});
+  note("CHECK", "VIOLATION " + invariant + ": " + detail);
+}
+
+void World::check_invariants() {
+  auto writers = writable_nodes();
+  check_single_primary(writers);
+  check_holds_lease(writers);
+  check_timelines(writers);
+  check_followers();
+  check_convergence(writers);
+  for (auto& n : nodes_) n->writable = writable(*n);
+  if (!options_.trace) return;
+  std::string line = "writable=[";
+  for (std::size_t i = 0; i < writers.size(); ++i) line += (i ? "," : "") + node(writers[i]).name;
+  line += "] leader=" + leader_key().value_or("-");
+  if (line != last_check_line_) {
+    note("check", "ok " + line);
+    last_check_line_ = line;
+  }
+}
+
+void World::check_single_primary(const std::vector<int>& writers) {
+  if (writers.size() <= 1) return;
+  std::string detail = "writable at the same instant:";
+  for (int w : writers) {
+    Node& n = node(w);
+    detail += " " + n.name + "(tl " + std::to_string(n.pg->server().timeline) + ")";
+  }
+  detail += "; leader key: " + leader_key().value_or("none");
+  violate("single_writable_primary", detail);
+}
+
+void World::check_holds_lease(const std::vector<int>& writers) {
+  if (writers.empty() || paused()) return;
+  auto init = etcd_->kv().get("/db/postgres/initialize");
+  if (!init || init->value.empty()) return;  // bootstrapping: the fence is off by design
+  auto leader = leader_key();
+  for (int w : writers) {
+    Node& n = node(w);
+    if (leader == n.name) continue;
+    if (!leader && n.proc) {
+      // Racing for a free lock as a running primary: allowed while its fence is armed and the
+      // lease it would take the lock on is alive (the fence stops writes before it can expire).
+      auto lease = n.proc->store->current_lease();
+      if (n.proc->fencer->fence().armed && lease && etcd_->kv().lease_exists(*lease)) continue;
+    }
+    violate("writable_primary_holds_lease",
+            n.name + " accepts writes but the leader key is " + leader.value_or("absent") +
+                (n.proc ? (n.proc->fencer->fence().armed ? " (fence armed)" : " (fence disarmed)")
+                        : " (agent not running)"));
+  }
+}
+
+void World::check_timelines(const std::vector<int>& writers) {
+  for (auto& np : nodes_) {
+    Node& n = *np;
+    const fakes::FakeServer& s = n.pg->server();
+    if (!s.data_valid || s.corrupt || s.system_identifier != n.timeline_sysid) {
+      n.max_timeline = 0;
+      n.timeline_sysid = s.data_valid && !s.corrupt ? s.system_identifier : std::string();
+    }
+    if (!s.data_valid || s.corrupt) continue;
+    if (!s.running || !s.accepting) continue;
+    if (s.timeline < n.max_timeline) {
+      violate("timeline_monotonic", n.name + " runs on timeline " + std::to_string(s.timeline) +
+                                        " after timeline " + std::to_string(n.max_timeline));
+    }
+    n.max_timeline = std::max(n.max_timeline, s.timeline);
+  }
+  for (int w : writers) {
+    Node& n = node(w);
+    if (n.writable) continue;  // the same term goes on
+    std::int64_t tl = n.pg->server().timeline;
+    if (last_term_) {
+      bool same = last_term_->node == w;
+      if ((same && tl < last_term_->timeline) || (!same && tl <= last_term_->timeline)) {
+        violate("timeline_monotonic",
+                n.name + " became a primary on timeline " + std::to_string(tl) + " after " +
+                    node(last_term_->node).name + "'s term on timeline " +
+                    std::to_string(last_term_->timeline) + " (a fork of the history)");
+      }
+    }
+    check_sync_durability();
+    last_term_ = Term{w, tl, time_.now};
+    probe("primary_term_started");
+  }
+}
+
+void World::check_sync_durability() {
+  // In synchronous mode no acknowledged write may be lost across a failover: every row acked
+  // before a new term began must be on the new primary. pghalo does not implement synchronous
+  // mode yet, so /config never enables it here and this check never runs; it is the hook.
+  auto config = etcd_->kv().get("/db/postgres/config");
+  if (!config) return;
+  auto json = nlohmann::json::parse(config->value, nullptr, false);
+  if (!json.is_object() || json.value("synchronous_mode", false) != true) return;
+  probe("sync_durability_checked");
+}
+
+void World::check_followers() {
+  // Maintenance mode: no automatic action, replicas included.
+  if (paused()) {
+    for (auto& n : nodes_) n->wrong_upstream_since.reset();
+    return;
+  }
+  Ms bound = shape_.loop_wait * kSecond + 2 * kSecond;
+  for (auto& np : nodes_) {
+    Node& n = *np;
+    const fakes::FakeServer& s = n.pg->server();
+    bool applicable = n.proc && agent_runnable(n) && !n.proc->jobs->running() && n.seen_leader &&
+                      *n.seen_leader != n.name && s.running && s.accepting && s.in_recovery &&
+                      s.upstream;
+    int upstream = -1;
+    if (applicable) {
+      auto colon = s.upstream->rfind(':');
+      upstream = node_by_address(s.upstream->substr(0, colon), std::atoi(s.upstream->c_str() + colon + 1));
+    }
+    if (!applicable || (upstream >= 0 && node(upstream).name == *n.seen_leader)) {
+      n.wrong_upstream_since.reset();
+      continue;
+    }
+    if (!n.wrong_upstream_since) n.wrong_upstream_since = time_.now;
+    Ms since = std::max(*n.wrong_upstream_since, n.seen_leader_since);
+    if (time_.now - since > bound) {
+      violate("replica_follows_leader",
+              n.name + " streams from " + (upstream >= 0 ? node(upstream).name : *s.upstream) +
+                  " although it learned " + std::to_string((time_.now - n.seen_leader_since) / kSecond) +
+                  " s ago that " + *n.seen_leader + " leads");
+      n.wrong_upstream_since = time_.now;  // report again only after another full bound
+    }
+  }
+}
+
+void World::check_busy(Node& n) {
+  n.recent_cycles.push_back(time_.now);
+  while (!n.recent_cycles.empty() && n.recent_cycles.front() < time_.now - kSecond) n.recent_cycles.pop_front();
+  if (n.recent_cycles.size() > kBusyCyclesPerSecond && !n.busy_reported) {
+    n.busy_reported = true;
+    violate("no_busy_loop", n.name + " ran more than " + std::to_string(kBusyCyclesPerSecond) +
+                                " cycles within one virtual second");
+  }
+}
+
+bool World::converged(const std::vector<int>& writers) {
+  if (writers.size() != 1) return false;
+  auto leader = leader_key();
+  return leader && *leader == node(writers[0]).name;
+}
+
+bool World::fully_healthy() {
+  auto writers = writable_nodes();
+  if (!converged(writers)) return false;
+  const Node& lead = node(writers[0]);
+  const fakes::FakeServer& l = lead.pg->server();
+  std::string address = lead.host + ":" + std::to_string(lead.pg_port);
+  for (const auto& n : nodes_) {
+    if (n->index == lead.index) continue;
+    const fakes::FakeServer& s = n->pg->server();
+    if (!n->proc || !s.running || !s.accepting || !s.in_recovery || s.upstream != address ||
+        s.lsn != l.lsn || s.timeline != l.timeline) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void World::check_convergence(const std::vector<int>& writers) {
+  if (phase_ != Phase::kHealing) return;
+  if (!converged_at_ && converged(writers)) {
+    converged_at_ = time_.now;
+    note("check", "exactly one primary (" + node(writers[0]).name + ") " +
+                      std::to_string((time_.now - phase_since_) / kSecond) + " s after the heal");
+  }
+  if (!converged_at_ && time_.now - phase_since_ > heal_bound_) {
+    std::string state = "writable:";
+    for (int w : writers) state += " " + node(w).name;
+    violate("heals_to_one_primary", "no single primary holding the lock " +
+                                        std::to_string(heal_bound_ / kSecond) +
+                                        " s after every fault healed (" + state +
+                                        "; leader key " + leader_key().value_or("absent") + ")");
+    converged_at_ = time_.now;  // report once
+  }
+}
+
+}  // namespace pghalo::sim
