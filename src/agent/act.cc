@@ -105,6 +105,13 @@ bool Agent::execute_dcs_action(const ha::Action& action, const Observed& observe
         } else if constexpr (std::is_same_v<T, ha::FetchPeerStatus>) {
           fetch_peers(a.members, observed);
           return true;
+        } else if constexpr (std::is_same_v<T, ha::PostFailsafe>) {
+          post_failsafe(a.members, observed);
+          return true;
+        } else if constexpr (std::is_same_v<T, ha::PublishFailsafe>) {
+          nlohmann::json value = nlohmann::json::object();
+          for (const auto& [name, url] : a.members) value[name.value] = url;
+          return done(store.write_failsafe(value));
         } else if constexpr (std::is_same_v<T, ha::SyncReplicationSlots>) {
           std::vector<std::string> slots;
           for (const auto& m : a.members) slots.push_back(model::slot_name_for_member(m.value));
@@ -122,23 +129,52 @@ bool Agent::execute_dcs_action(const ha::Action& action, const Observed& observe
       action);
 }
 
-void Agent::fetch_peers(const std::vector<model::MemberName>& members, const Observed& observed) {
+std::vector<peer::PeerTarget> Agent::peer_targets(const std::vector<model::MemberName>& members,
+                                                  const Observed& observed,
+                                                  std::vector<model::MemberName>* unknown) const {
   std::vector<peer::PeerTarget> targets;
-  std::vector<model::PeerStatus> missing;
   for (const auto& name : members) {
     const model::Member* m = observed.obs.cluster ? observed.obs.cluster->member(name) : nullptr;
     if (m && !m->api_url.empty()) {
       targets.push_back({name, m->api_url});
-    } else {
-      model::PeerStatus p;
-      p.name = name;
-      p.error = "no member key";
-      missing.push_back(p);
+    } else if (auto it = memory_.failsafe_members.find(name); it != memory_.failsafe_members.end()) {
+      targets.push_back({name, it->second});  // known from /failsafe (its member key expired)
+    } else if (unknown) {
+      unknown->push_back(name);
     }
   }
-  auto statuses = deps_.peers->fetch_status(targets, kPeerTimeout);
-  statuses.insert(statuses.end(), missing.begin(), missing.end());
+  return targets;
+}
+
+void Agent::fetch_peers(const std::vector<model::MemberName>& members, const Observed& observed) {
+  std::vector<model::MemberName> unknown;
+  auto statuses = deps_.peers->fetch_status(peer_targets(members, observed, &unknown), kPeerTimeout);
+  for (const auto& name : unknown) {
+    model::PeerStatus p;
+    p.name = name;
+    p.error = "no member key";
+    statuses.push_back(p);
+  }
   peers_for_next_cycle_ = std::move(statuses);
+}
+
+void Agent::post_failsafe(const std::vector<model::MemberName>& members, const Observed& observed) {
+  std::vector<model::MemberName> unknown;
+  auto targets = peer_targets(members, observed, &unknown);
+  nlohmann::json body = {{"name", local_.name},
+                         {"conn_url", member_conn_url(local_)},
+                         {"api_url", member_api_url(local_)},
+                         {"slots", nlohmann::json::object()}};
+  ha::Observation::FailsafeRound round;
+  round.sent_at = deps_.clock->now();
+  round.all_accepted = unknown.empty();
+  for (const auto& reply : deps_.peers->post_failsafe(targets, body, kPeerTimeout)) {
+    if (!reply.accepted) {
+      round.all_accepted = false;
+      log::warn("failsafe_refused", reply.name.value + " did not accept us as the leader: " + reply.error);
+    }
+  }
+  failsafe_round_ = round;
 }
 
 Status Agent::update_history(const Observed& observed) {

@@ -84,6 +84,7 @@ Agent::Observed Agent::observe() {
     last_cluster_at_ = obs.now;
     dcs_last_seen_ = obs.wall_now;
     obs.cluster = std::move(cluster).value();
+    failsafe_round_.reset();  // rounds matter only while etcd is unreachable
     if (!last_dcs_error_.empty()) log::info("dcs_reachable", "etcd answers again");
     last_dcs_error_.clear();
   } else {
@@ -103,6 +104,9 @@ Agent::Observed Agent::observe() {
   obs.peers = std::move(peers_for_next_cycle_);
   peers_for_next_cycle_.reset();
   obs.won_initialize = won_initialize_;
+  obs.failsafe_round = failsafe_round_;
+  obs.failsafe_leader = failsafe_leader_;
+  obs.failsafe_leader_until = failsafe_leader_until_;
   return o;
 }
 
@@ -195,6 +199,7 @@ void Agent::publish_snapshot(const Observed& observed) {
   snap->standby_cluster = !dynamic_.standby_cluster.is_null();
   snap->synchronous_mode = dynamic_.synchronous_mode;
   snap->failsafe_mode = dynamic_.failsafe_mode;
+  snap->failsafe_active = last_decision_.reason == ha::Reason::kFailsafeActive;
   snap->ttl = ha_config_.ttl;
   snap->loop_wait = ha_config_.loop_wait;
   snap->maximum_lag_on_failover = dynamic_.maximum_lag_on_failover;

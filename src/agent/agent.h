@@ -98,6 +98,10 @@ class Agent {
   model::CommandReply run_reinitialize(const model::ReinitializeCommand& c);
   model::CommandReply run_switchover(const model::SwitchoverCommand& command);
   void fetch_peers(const std::vector<model::MemberName>& members, const Observed& observed);
+  void post_failsafe(const std::vector<model::MemberName>& members, const Observed& observed);
+  std::vector<peer::PeerTarget> peer_targets(const std::vector<model::MemberName>& members,
+                                             const Observed& observed,
+                                             std::vector<model::MemberName>* unknown) const;
   Status update_history(const Observed& observed);
   void publish_member(const Observed& observed);
   void publish_snapshot(const Observed& observed);
@@ -114,6 +118,9 @@ class Agent {
   MonoTime next_wakeup_{};
   bool won_initialize_ = false;
   std::optional<std::vector<model::PeerStatus>> peers_for_next_cycle_;
+  std::optional<ha::Observation::FailsafeRound> failsafe_round_;  // our last POST /failsafe
+  std::optional<model::MemberName> failsafe_leader_;                // who called us
+  MonoTime failsafe_leader_until_{};
   std::optional<std::string> fatal_;
   std::string last_dcs_error_;
   std::string last_problems_;

@@ -161,3 +161,25 @@ TEST_F(AgentCommandsTest, AConfigPatchDeletesKeysWithNull) {
 
 }  // namespace
 }  // namespace pghalo::agent
+
+namespace pghalo::agent {
+namespace {
+
+TEST_F(AgentCommandsTest, FailsafeModeKeepsThePrimaryWhileEveryMemberAnswers) {
+  model::PatchConfigCommand p;
+  p.patch = nlohmann::json{{"failsafe_mode", true}};
+  ASSERT_EQ(send(leader, p).status, 200);
+  ASSERT_TRUE(c.run_until([&] { return c.kv.get("/db/postgres/failsafe").has_value(); }, 30s));
+  c.kv.set_available(false);
+  c.run_until([] { return false; }, 90s);
+  EXPECT_EQ(c.running_primaries(), std::vector<std::string>{leader}) << "failsafe kept the primary";
+  // One member stops answering: the primary can no longer prove nobody else leads.
+  c.peers.set_reachable("http://127.0.0.1:800" + replica.substr(4) + "/patroni", false);
+  EXPECT_TRUE(c.run_until([&] { return c.running_primaries().empty(); }, 60s));
+  c.peers.set_reachable("http://127.0.0.1:800" + replica.substr(4) + "/patroni", true);
+  c.kv.set_available(true);
+  EXPECT_TRUE(c.run_until([&] { return healthy(); }, 120s));
+}
+
+}  // namespace
+}  // namespace pghalo::agent

@@ -96,6 +96,11 @@ std::optional<model::CommandReply> Agent::run_command(model::Command& command) {
           return run_reinitialize(c);
         } else if constexpr (std::is_same_v<T, model::FailsafeHeartbeatCommand>) {
           if (!dynamic_.failsafe_mode) return text(502, "failsafe mode is off");
+          if (c.body.contains("name") && c.body["name"].is_string()) {
+            // Keeps this member out of the leader race while the leader can reach it.
+            failsafe_leader_ = model::MemberName(c.body["name"].template get<std::string>());
+            failsafe_leader_until_ = deps_.clock->now() + ha_config_.ttl;
+          }
           return text(200, "Accepted");
         } else {
           static_assert(std::is_same_v<T, model::ShutdownCommand>, "every command is handled");

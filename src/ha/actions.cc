@@ -34,6 +34,8 @@ constexpr std::string_view name_of() {
   else if constexpr (std::is_same_v<T, PublishLeaderStatus>) return "publish_leader_status";
   else if constexpr (std::is_same_v<T, UpdateHistory>) return "update_history";
   else if constexpr (std::is_same_v<T, FetchPeerStatus>) return "fetch_peer_status";
+  else if constexpr (std::is_same_v<T, PostFailsafe>) return "post_failsafe";
+  else if constexpr (std::is_same_v<T, PublishFailsafe>) return "publish_failsafe";
   else if constexpr (std::is_same_v<T, SyncReplicationSlots>) return "sync_replication_slots";
   else if constexpr (std::is_same_v<T, Bootstrap>) return "bootstrap";
   else if constexpr (std::is_same_v<T, Clone>) return "clone";

@@ -48,6 +48,7 @@ class Ctx {
 
 // Situations: each handles one state of the world; decide() picks exactly one.
 Decision decide_dcs_unavailable(const Ctx& ctx);
+Decision decide_failsafe(const Ctx& ctx, const std::string& why);
 Decision decide_job_in_progress(const Ctx& ctx);
 Decision decide_bootstrapping(const Ctx& ctx);
 Decision decide_uninitialized(const Ctx& ctx);

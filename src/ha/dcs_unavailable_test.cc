@@ -48,8 +48,50 @@ const std::vector<Row> kDcsUnavailable = {
      Reason::kDcsUnavailablePaused, {}},
     {"a running job is left to finish",
      [](World& w) { w.replica(1000).no_cluster().job(JobKind::kClone); }, Reason::kJobInProgress, {}},
+    {"failsafe: a primary every member accepted stays primary after its lease",
+     [](World& w) {
+       cut_off_leader(w);
+       w.cfg.failsafe_mode = true;
+       w.mem.failsafe_members = {{MemberName("node1"), "a"}, {MemberName("node2"), "b"}};
+       w.obs.lease_valid_until = testing::kNow - std::chrono::seconds(1);
+       w.obs.failsafe_round = Observation::FailsafeRound{testing::kNow - std::chrono::seconds(1), true};
+     },
+     Reason::kFailsafeActive, {"post_failsafe"}},
+    {"failsafe: a primary not every member accepted demotes once its lease is gone",
+     [](World& w) {
+       cut_off_leader(w);
+       w.cfg.failsafe_mode = true;
+       w.obs.lease_valid_until = testing::kNow - std::chrono::seconds(1);
+       w.obs.failsafe_round = Observation::FailsafeRound{testing::kNow - std::chrono::seconds(1), false};
+     },
+     Reason::kDcsUnavailableDemote, {"stop_postgres"}},
+    {"failsafe: the first cycle without etcd asks the members while the lease holds",
+     [](World& w) {
+       cut_off_leader(w);
+       w.cfg.failsafe_mode = true;
+     },
+     Reason::kDcsUnavailableLeaseValid, {"post_failsafe"}},
+    {"failsafe: an old round does not count",
+     [](World& w) {
+       cut_off_leader(w);
+       w.cfg.failsafe_mode = true;
+       w.obs.lease_valid_until = testing::kNow - std::chrono::seconds(1);
+       w.obs.failsafe_round = Observation::FailsafeRound{testing::kNow - std::chrono::seconds(40), true};
+     },
+     Reason::kDcsUnavailableDemote, {"stop_postgres"}},
 };
 PGHALO_DECISION_TABLE(DcsUnavailableTable, kDcsUnavailable);
+
+TEST(DcsUnavailableTest, FailsafeExtendsTheFenceFromTheRoundNotTheLease) {
+  World w;
+  cut_off_leader(w);
+  w.cfg.failsafe_mode = true;
+  w.obs.lease_valid_until = testing::kNow - std::chrono::seconds(1);
+  MonoTime sent = testing::kNow - std::chrono::seconds(1);
+  w.obs.failsafe_round = Observation::FailsafeRound{sent, true};
+  auto d = w.decide();
+  EXPECT_EQ(d.fence, Fence::until(sent + w.cfg.ttl - w.cfg.fencing_margin));
+}
 
 TEST(DcsUnavailableTest, FenceStaysAtTheLeaseDeadline) {
   World w;

@@ -58,6 +58,15 @@ Decision choose(const Ctx& ctx) {
 Decision decide(const Observation& observation, const Memory& memory, const HaConfig& config) {
   Ctx ctx(observation, memory, config);
   Decision decision = choose(ctx);
+  if (ctx.has_cluster()) {
+    // /failsafe as last read, plus every current member: the key may lag behind a member that
+    // just joined, or not exist yet when etcd goes away right after failsafe_mode was enabled.
+    auto& known = decision.memory.failsafe_members;
+    known = ctx.cluster().failsafe.value_or(std::map<MemberName, std::string>{});
+    for (const auto& [name, member] : ctx.cluster().members) {
+      if (!member.api_url.empty()) known[name] = member.api_url;
+    }
+  }
   settle_published_state(ctx, decision);
   decision.fence = compute_fence(ctx, decision);
   return decision;

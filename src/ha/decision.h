@@ -5,6 +5,7 @@
 // No I/O, no clocks, no threads: time arrives in Observation::now. Value types.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -93,6 +94,18 @@ struct Observation {
 
   // This process won the `initialize` race and has not yet published the system identifier.
   bool won_initialize = false;
+
+  // failsafe_mode (spec 2.7). The answer of the last POST /failsafe round this member sent while
+  // etcd was unreachable: when it was sent and whether every member accepted it.
+  struct FailsafeRound {
+    MonoTime sent_at{};
+    bool all_accepted = false;
+  };
+  std::optional<FailsafeRound> failsafe_round;
+  // A leader that reached us with POST /failsafe while etcd was down, and until when its
+  // heartbeat keeps us out of the leader race (ttl after we received it).
+  std::optional<MemberName> failsafe_leader;
+  MonoTime failsafe_leader_until{};
 };
 
 enum class StopMode { kFast, kImmediate };
@@ -119,6 +132,14 @@ struct PublishLeaderStatus {
 struct UpdateHistory {};  // rebuild /history from the local timeline history files
 struct FetchPeerStatus {
   std::vector<MemberName> members;
+};
+// failsafe_mode: the leader's POST /failsafe to these members (etcd unreachable).
+struct PostFailsafe {
+  std::vector<MemberName> members;
+};
+// failsafe_mode: the leader keeps `/failsafe` = every member's api_url (spec 1.3.8).
+struct PublishFailsafe {
+  std::map<MemberName, std::string> members;
 };
 // PostgreSQL, inline (fast)
 struct SyncReplicationSlots {
@@ -152,6 +173,7 @@ using Action =
     std::variant<AcquireLeader, RefreshLeader, ReleaseLeader, TakeLeaderAfterBootstrap,
                  RaceInitialize, SetInitialize, DeleteInitialize, PublishBootstrapConfig,
                  ClearFailoverRequest, PublishLeaderStatus, UpdateHistory, FetchPeerStatus,
+                 PostFailsafe, PublishFailsafe,
                  SyncReplicationSlots, Bootstrap, Clone, StartPostgres, Rejoin, Promote,
                  StopPostgres, FollowLeader, Fatal>;
 
@@ -171,6 +193,9 @@ struct Memory {
   int clone_failures = 0;
   MonoTime next_clone_at{};
   std::optional<MonoTime> start_began_at;      // PostgreSQL start while holding the lock
+  // The members of `/failsafe` in the last view of etcd: whom a leader must reach, and whom a
+  // replica must ask, while failsafe_mode is on (spec 2.7).
+  std::map<MemberName, std::string> failsafe_members;
 };
 
 // ---- Decision --------------------------------------------------------------------------------

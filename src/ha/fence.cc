@@ -2,6 +2,8 @@
 // provably holds the leader lock. Proof = the leader key names us and our lease, confirmed by a
 // keepalive sent at some instant S, cannot expire in etcd before S + ttl; we stop writes at
 // S + ttl - fencing_margin. The fencing thread enforces the deadline even if the loop stalls.
+#include <algorithm>
+
 #include "ha/context.h"
 
 namespace pghalo::ha {
@@ -32,12 +34,21 @@ bool leadership_provable(const Ctx& ctx, const Decision& d) {
 }  // namespace
 
 Fence compute_fence(const Ctx& ctx, const Decision& d) {
-  // Maintenance mode: the operator owns the primary. Bootstrapping: `initialize` is ours and no
-  // other member can become primary of a cluster that does not exist yet.
-  if (ctx.cfg.paused || ctx.obs.won_initialize) return Fence::disarmed();
+  // Maintenance mode: the operator owns the primary, as long as etcd confirms the pause. When
+  // etcd cannot be read, the cluster may have been resumed meanwhile and another member may take
+  // the expiring lock: the lease rule applies (simulator seeds 99 and 175).
+  // Bootstrapping: `initialize` is ours and no other member can become primary of a cluster
+  // that does not exist yet.
+  if ((ctx.cfg.paused && ctx.has_cluster()) || ctx.obs.won_initialize) return Fence::disarmed();
   if (!may_accept_writes(ctx, d)) return Fence::disarmed();
-  if (!leadership_provable(ctx, d)) return Fence::until(ctx.obs.now);
-  return Fence::until(ctx.obs.lease_valid_until - ctx.cfg.fencing_margin);
+  MonoTime until = leadership_provable(ctx, d)
+                       ? ctx.obs.lease_valid_until - ctx.cfg.fencing_margin
+                       : ctx.obs.now;
+  // failsafe_mode: every member accepted us as the leader and stays out of the race for ttl.
+  if (d.reason == Reason::kFailsafeActive) {
+    until = std::max(until, ctx.obs.failsafe_round->sent_at + ctx.cfg.ttl - ctx.cfg.fencing_margin);
+  }
+  return Fence::until(until);
 }
 
 }  // namespace pghalo::ha

@@ -66,3 +66,25 @@ TEST(FenceTest, AnExpiredLeaseFencesImmediately) {
 
 }  // namespace
 }  // namespace pghalo::ha
+
+namespace pghalo::ha {
+namespace {
+
+// Simulator seeds 99 and 175: a paused primary cut off from etcd kept accepting writes after its
+// lease expired; the operator resumed the cluster and another member took the lock.
+TEST(FenceTest, Seed175APausedPrimaryThatCannotReadEtcdIsFencedAtItsLease) {
+  testing::World w;
+  w.leader("node1").primary(5000).optime(5000).paused();
+  w.mem.leader_lease = LeaseId(testing::kOurLease);
+  w.no_cluster();
+  auto d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kDcsUnavailablePaused);
+  EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
+
+  testing::World confirmed;
+  confirmed.leader("node1").primary(5000).optime(5000).paused();
+  EXPECT_FALSE(confirmed.decide().fence.armed) << "etcd confirms the pause: the operator owns it";
+}
+
+}  // namespace
+}  // namespace pghalo::ha

@@ -39,7 +39,15 @@ std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<Member
 
 Decision fetch_peers(const Ctx& ctx) {
   Decision d = ctx.make(Reason::kFetchingPeerStatus);
-  d.actions.push_back(FetchPeerStatus{ctx.other_members()});
+  std::vector<MemberName> targets = ctx.other_members();
+  // failsafe_mode: the old leader may be alive without a member key (etcd was unreachable for
+  // it); ask everyone in /failsafe too, so a primary still running blocks the race.
+  if (ctx.cfg.failsafe_mode) {
+    for (const auto& [name, url] : ctx.mem.failsafe_members) {
+      if (name != ctx.cfg.name && !ctx.member(name)) targets.push_back(name);
+    }
+  }
+  d.actions.push_back(FetchPeerStatus{targets});
   d.wake_in = Duration(0);
   return d;
 }
@@ -78,6 +86,15 @@ Decision decide_leader_race(const Ctx& ctx) {
     return acquire(ctx, Reason::kAcquiringLockAsPrimary);
   }
   if (!ctx.cfg.tags.can_failover()) return ctx.make(Reason::kNotEligibleNofailover);
+  if (ctx.obs.failsafe_leader && *ctx.obs.failsafe_leader != ctx.cfg.name &&
+      ctx.obs.now < ctx.obs.failsafe_leader_until) {
+    return ctx.make(Reason::kFailsafeLeaderAlive,
+                    ctx.obs.failsafe_leader->value + " reached us in failsafe mode; not racing");
+  }
+  if (ctx.cfg.failsafe_mode && !ctx.mem.failsafe_members.empty() &&
+      !ctx.mem.failsafe_members.count(ctx.cfg.name)) {
+    return ctx.make(Reason::kNotListedInFailsafe);
+  }
   if (cluster.has_failover_request()) return *manual_failover(ctx);
 
   Lsn mine = ctx.my_position();

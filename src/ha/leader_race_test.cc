@@ -59,8 +59,40 @@ const std::vector<Row> kLeaderRace = {
        w.replica(500).failover("node3", "node2").peer("node2", 10, false, false).peer("node3", 9000);
      },
      Reason::kAcquiringLock, {"acquire_leader"}},
+    {"a member the leader reached in failsafe mode stays out of the race",
+     [](World& w) {
+       w.replica(5000).peer("node2", 10);
+       w.obs.failsafe_leader = MemberName("node3");
+       w.obs.failsafe_leader_until = testing::kNow + std::chrono::seconds(5);
+     },
+     Reason::kFailsafeLeaderAlive, {}},
+    {"an expired failsafe heartbeat no longer blocks the race",
+     [](World& w) {
+       w.replica(5000).peer("node2", 10);
+       w.obs.failsafe_leader = MemberName("node3");
+       w.obs.failsafe_leader_until = testing::kNow - std::chrono::seconds(1);
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"failsafe mode: a member missing from /failsafe may not take over",
+     [](World& w) {
+       w.replica(5000);
+       w.cfg.failsafe_mode = true;
+       w.mem.failsafe_members = {{MemberName("node2"), "b"}, {MemberName("node3"), "c"}};
+     },
+     Reason::kNotListedInFailsafe, {}},
 };
 PGHALO_DECISION_TABLE(LeaderRaceTable, kLeaderRace);
+
+TEST(LeaderRaceTest, FailsafeModeAlsoAsksTheFormerLeaderWithoutAMemberKey) {
+  World w;
+  w.replica(1000).no_member("node3");
+  w.cfg.failsafe_mode = true;
+  w.mem.failsafe_members = {{MemberName("node1"), "a"}, {MemberName("node3"), "c"}};
+  auto d = w.decide();
+  const auto* fetch = d.find<FetchPeerStatus>();
+  ASSERT_NE(fetch, nullptr);
+  EXPECT_EQ(fetch->members, (std::vector<MemberName>{MemberName("node2"), MemberName("node3")}));
+}
 
 TEST(LeaderRaceTest, WinningWakesTheNextCycleAtOnce) {
   World w;

@@ -45,6 +45,13 @@ Decision decide_leading(const Ctx& ctx) {
   }
   if (history_is_stale(ctx)) d.actions.push_back(UpdateHistory{});
   if (ctx.cfg.use_slots) d.actions.push_back(SyncReplicationSlots{ctx.other_members()});
+  if (ctx.cfg.failsafe_mode) {
+    std::map<MemberName, std::string> everyone;
+    for (const auto& [name, m] : ctx.cluster().members) everyone[name] = m.api_url;
+    if (!ctx.cluster().failsafe || *ctx.cluster().failsafe != everyone) {
+      d.actions.push_back(PublishFailsafe{everyone});
+    }
+  }
 
   if (ctx.cluster().has_failover_request()) {
     return decide_switchover(ctx, std::move(d));

@@ -34,6 +34,12 @@ const std::vector<Row> kLeading = {
        w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
      },
      Reason::kLeaderHealthy, {"sync_replication_slots"}},
+    {"failsafe mode: the leader publishes every member's api_url in /failsafe",
+     [](World& w) {
+       w.leader("node1").primary(5000).optime(5000);
+       w.cfg.failsafe_mode = true;
+     },
+     Reason::kLeaderHealthy, {"sync_replication_slots", "publish_failsafe"}},
 };
 PGHALO_DECISION_TABLE(LeadingTable, kLeading);
 

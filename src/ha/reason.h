@@ -15,6 +15,8 @@ namespace pghalo::ha {
   X(kDcsUnavailableStartReadOnly, "etcd unreachable; starting PostgreSQL read-only, no upstream")\
   X(kDcsUnavailable, "etcd unreachable; nothing to protect, waiting")                            \
   X(kDcsUnavailablePaused, "etcd unreachable while paused; no automatic action")                 \
+  X(kFailsafeActive, "etcd unreachable; every member answered our failsafe call: staying primary") \
+  X(kFailsafeLeaderAlive, "no leader key, but the leader reached us in failsafe mode; not racing") \
   /* long actions */                                                                              \
   X(kJobInProgress, "a long action is running")                                                  \
   X(kJobInProgressAsLeader, "a long action is running; keeping the leader lock")                 \
@@ -49,6 +51,7 @@ namespace pghalo::ha {
   X(kNotHealthiestPeerIsPrimary, "no leader, but another member is still a primary")             \
   X(kTooFarBehind, "no leader, but this member lags more than maximum_lag_on_failover")          \
   X(kNotEligibleNofailover, "no leader, and this member may not fail over (nofailover)")         \
+  X(kNotListedInFailsafe, "no leader, and failsafe mode lets only /failsafe's members take over") \
   X(kStaleTimeline, "no leader, but this primary's timeline is behind the cluster history")      \
   X(kManualFailoverCandidate, "no leader and this member is the requested candidate")            \
   X(kManualFailoverOtherCandidate, "no leader; letting the requested candidate take over")       \

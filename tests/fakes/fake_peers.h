@@ -39,6 +39,11 @@ class FakePeerClient final : public peer::PeerClient {
   void add(const std::string& api_url, SnapshotFn snapshot) {
     members_[api_url] = std::move(snapshot);
   }
+  // Delivers an accepted POST /failsafe to the member behind `api_url` (the driver posts it to
+  // that agent as a command).
+  void on_failsafe(std::function<void(const std::string& api_url, const nlohmann::json& body)> f) {
+    on_failsafe_ = std::move(f);
+  }
   void set_reachable(const std::string& api_url, bool reachable) {
     if (reachable) {
       unreachable_.erase(api_url);
@@ -59,12 +64,13 @@ class FakePeerClient final : public peer::PeerClient {
   }
 
   std::vector<peer::FailsafeReply> post_failsafe(const std::vector<peer::PeerTarget>& targets,
-                                                 const nlohmann::json&, Duration) override {
+                                                 const nlohmann::json& body, Duration) override {
     std::vector<peer::FailsafeReply> out;
     for (const auto& t : targets) {
       peer::FailsafeReply r;
       r.name = t.name;
       r.accepted = members_.count(t.api_url) && !unreachable_.count(t.api_url);
+      if (r.accepted && on_failsafe_) on_failsafe_(t.api_url, body);
       out.push_back(r);
     }
     return out;
@@ -73,6 +79,7 @@ class FakePeerClient final : public peer::PeerClient {
  private:
   std::map<std::string, SnapshotFn> members_;
   std::set<std::string> unreachable_;
+  std::function<void(const std::string&, const nlohmann::json&)> on_failsafe_;
 };
 
 }  // namespace pghalo::fakes

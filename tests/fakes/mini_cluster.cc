@@ -85,7 +85,19 @@ MiniCluster::MiniCluster(MiniClusterOptions options) : options_(std::move(option
     });
     nodes.push_back(std::move(node));
   }
+  peers.on_failsafe([this](const std::string& api_url, const nlohmann::json& body) {
+    for (auto& n : nodes) {
+      if (!n->agent || member_api_url_of(*n) != api_url) continue;
+      model::Command command;
+      command.body = model::FailsafeHeartbeatCommand{body};
+      n->agent->post(std::move(command));
+    }
+  });
   for (auto& n : nodes) start_agent(n->name);
+}
+
+std::string MiniCluster::member_api_url_of(const Node& n) const {
+  return "http://" + n.config.restapi.connect_address + "/patroni";
 }
 
 MiniCluster::Node& MiniCluster::node(const std::string& name) {

@@ -61,6 +61,7 @@ class MiniCluster {
   std::vector<std::string> streaming_replicas();
 
  private:
+  std::string member_api_url_of(const Node& n) const;
   MiniClusterOptions options_;
 };
 
