@@ -38,12 +38,19 @@ class PeerHandler final : public api::HttpHandler {
     if (r.path == "/garbage") return api::text_response(200, "<html>not a status</html>");
     if (r.method == "POST") {
       int n = ++posts;
-      last_post_body = r.body;
+      {
+        std::lock_guard lock(mutex_);
+        last_post_body_ = r.body;
+      }
       if (n <= slow_posts) wait(delay);
       return api::text_response(failsafe_status, failsafe_body);
     }
     if (r.path == "/slow") wait(delay);
     return api::json_response(status_code, status_body);
+  }
+  std::string last_post_body() {
+    std::lock_guard lock(mutex_);
+    return last_post_body_;
   }
   void cancel() override {
     std::lock_guard lock(mutex_);
@@ -57,9 +64,8 @@ class PeerHandler final : public api::HttpHandler {
   int failsafe_status = 200;
   std::string failsafe_body = "Accepted";
   int slow_posts = 0;
-  Duration delay{1500};
+  Duration delay{3000};
   std::atomic<int> posts{0};
-  std::string last_post_body;
 
  private:
   void wait(Duration d) {  // a slow peer; stop() cuts it short
@@ -69,6 +75,7 @@ class PeerHandler final : public api::HttpHandler {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool cancelled_ = false;
+  std::string last_post_body_;
 };
 
 class CurlPeerClientTest : public ::testing::Test {
@@ -189,7 +196,7 @@ TEST_F(CurlPeerClientTest, PostsFailsafeAndReadsAcceptedOrRefused) {
   auto replies = client.post_failsafe({{MemberName("node2"), url("/patroni")}}, body, Duration(2000));
   ASSERT_EQ(replies.size(), 1u);
   EXPECT_TRUE(replies[0].accepted) << replies[0].error;
-  EXPECT_EQ(nlohmann::json::parse(handler_.last_post_body), body);
+  EXPECT_EQ(nlohmann::json::parse(handler_.last_post_body()), body);
   handler_.failsafe_status = 500;
   handler_.failsafe_body = "Running as a leader";
   replies = client.post_failsafe({{MemberName("node2"), url("/patroni")}}, body, Duration(2000));
@@ -203,7 +210,7 @@ TEST_F(CurlPeerClientTest, RetriesAFailsafePostThatGotNoAnswerOnce) {
   handler_.slow_posts = 1;
   CurlPeerClient client({});
   auto replies = client.post_failsafe({{MemberName("node2"), url("/patroni")}}, {{"name", "x"}},
-                                      Duration(300));
+                                      Duration(1000));
   EXPECT_TRUE(replies[0].accepted) << replies[0].error;
   EXPECT_EQ(handler_.posts.load(), 2);
   RefusingPort refusing;
