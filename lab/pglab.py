@@ -93,7 +93,7 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--json", action="store_true")
     kill = lab_cmd("kill", "send a signal to a node's agent (and PostgreSQL)")
     kill.add_argument("node")
-    kill.add_argument("--signal", default="KILL", choices=["KILL", "TERM", "STOP", "CONT"])
+    kill.add_argument("--signal", default="KILL", choices=["KILL", "TERM", "STOP", "CONT", "HUP"])
     kill.add_argument("--with-postgres", action="store_true",
                       help="also the postmaster (from postmaster.pid) and its backends")
     for name, help_text in (("stop-agent", "SIGTERM a node's agent and wait for it to exit"),

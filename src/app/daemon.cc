@@ -277,12 +277,21 @@ int Daemon::run() {
 void Daemon::stop() { parts_->loop->request_stop(); }
 
 void Daemon::reload() {
-  parts_->kv->reload();             // certificate files may have been fixed
-  (void)parts_->http->reload_tls();
+  // Certificate files may have been fixed or moved: the etcd client and the REST server pick
+  // them up now; the agent re-reads the rest of the file at its next cycle (ReloadCommand).
+  Parts& p = *parts_;
+  auto loaded = config::load_local_config(p.config_path);
+  if (loaded.ok()) {
+    config::DynamicConfig unused;
+    p.kv->reload(gateway_options(*loaded.config, unused).tls);
+  } else {
+    p.kv->reload();
+  }
+  (void)p.http->reload_tls();
   model::Command command;
   command.body = model::ReloadCommand{};
-  parts_->agent->post(std::move(command));
-  parts_->loop->wake();
+  p.agent->post(std::move(command));
+  p.loop->wake();
 }
 
 }  // namespace pghalo::app

@@ -45,10 +45,15 @@ std::string describe_failures(const std::vector<std::pair<std::string, std::stri
       it->second.push_back(url);
     }
   }
+  // Sorted, so the same failure reads the same whichever endpoint was tried first: the agent
+  // logs an unchanged error once, not at every cycle.
   std::vector<std::string> sentences;
   sentences.reserve(by_reason.size());
-  for (const auto& [reason, urls] : by_reason)
+  for (auto& [reason, urls] : by_reason) {
+    std::sort(urls.begin(), urls.end());
     sentences.push_back("etcd " + join(urls, ", ") + ": " + reason);
+  }
+  std::sort(sentences.begin(), sentences.end());
   return join(sentences, "; ");
 }
 
