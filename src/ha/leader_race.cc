@@ -3,6 +3,8 @@
 // member for its WAL position (one FetchPeerStatus round, answers arrive next cycle) and race only
 // if none is a primary and none eligible is ahead. Equal positions race; etcd's create-if-absent
 // picks one winner.
+#include <algorithm>
+
 #include "ha/context.h"
 
 namespace pghalo::ha {
@@ -71,20 +73,29 @@ std::optional<Decision> manual_failover(const Ctx& ctx) {
   return acquire(ctx, Reason::kAcquiringLock, "manual failover: the requested candidate is unavailable");
 }
 
+// A member whose timeline is behind the cluster's (`/history`, or the timeline another member
+// publishes) must not lead, primary or replica, named candidate or not: it missed the last
+// promotion (or forked off before it), so leading would drop that timeline's writes and reuse
+// its number for another history — replicas of either history would then stream WAL that does
+// not match theirs (simulator seeds 7, 64, 143: Patroni leaves this to check_timeline, off by
+// default).
+std::optional<Decision> stale_timeline(const Ctx& ctx) {
+  std::int64_t cluster_tl = ctx.cluster().history_timeline();
+  for (const auto& [name, m] : ctx.cluster().members) {
+    if (m.timeline) cluster_tl = std::max(cluster_tl, m.timeline->value);
+  }
+  std::int64_t my_tl = ctx.obs.pg.timeline.value;
+  if (cluster_tl <= 0 || my_tl <= 0 || my_tl >= cluster_tl) return std::nullopt;
+  return ctx.make(Reason::kStaleTimeline, "timeline " + std::to_string(my_tl) +
+                                              " is behind the cluster's " + std::to_string(cluster_tl));
+}
+
 }  // namespace
 
 Decision decide_leader_race(const Ctx& ctx) {
   const auto& cluster = ctx.cluster();
-  if (ctx.is_primary()) {
-    std::int64_t cluster_tl = cluster.history_timeline();
-    std::int64_t my_tl = ctx.obs.pg.timeline.value;
-    if (cluster_tl > 0 && my_tl > 0 && my_tl < cluster_tl) {
-      return ctx.make(Reason::kStaleTimeline,
-                      "timeline " + std::to_string(my_tl) + " is behind the cluster's " +
-                          std::to_string(cluster_tl));
-    }
-    return acquire(ctx, Reason::kAcquiringLockAsPrimary);
-  }
+  if (auto stale = stale_timeline(ctx)) return *stale;
+  if (ctx.is_primary()) return acquire(ctx, Reason::kAcquiringLockAsPrimary);
   if (!ctx.cfg.tags.can_failover()) return ctx.make(Reason::kNotEligibleNofailover);
   if (ctx.obs.failsafe_leader && *ctx.obs.failsafe_leader != ctx.cfg.name &&
       ctx.obs.now < ctx.obs.failsafe_leader_until) {

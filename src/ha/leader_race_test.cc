@@ -16,6 +16,33 @@ const std::vector<Row> kLeaderRace = {
        w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
      },
      Reason::kStaleTimeline, {}},
+    // Simulator seeds 7, 64, 143: a replica left on an older timeline (it missed the last
+    // promotion, or diverged and never streamed again) won the race and promoted onto a timeline
+    // number the previous primary had already used.
+    {"seed 64: a replica whose timeline is behind the cluster history does not take the lock",
+     [](World& w) {
+       w.replica(5000, 1).no_peers_answered();
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+     },
+     Reason::kStaleTimeline, {}},
+    {"seed 64: ... not even as the requested failover candidate",
+     [](World& w) {
+       w.replica(5000, 1).failover(std::nullopt, "node1");
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+     },
+     Reason::kStaleTimeline, {}},
+    {"seed 7: a replica behind the timeline another member publishes does not take the lock",
+     [](World& w) {
+       w.replica(5000, 2).no_peers_answered();
+       w.cluster().members[MemberName("node2")].timeline = model::TimelineId(3);
+     },
+     Reason::kStaleTimeline, {}},
+    {"a replica on the cluster's timeline races as usual",
+     [](World& w) {
+       w.replica(5000, 2).no_peers_answered();
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
     {"a replica first asks the other members for their positions",
      [](World& w) { w.replica(1000); }, Reason::kFetchingPeerStatus, {"fetch_peer_status"}},
     {"a replica ahead of every peer takes the lock",
