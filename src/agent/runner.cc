@@ -19,9 +19,17 @@ std::optional<std::string> AgentRunner::run() {
       log::warn("loop_overrun", "the cycle took longer than loop_wait; running the next one now",
                 {{"seconds", to_seconds(took)}});
     }
-    std::unique_lock lock(mutex_);
-    // MonoTime is steady_clock's: wait_until measures on the monotonic clock.
-    cv_.wait_until(lock, agent_.next_wakeup(), [this] { return stop_ || woken_; });
+    // Until the next cycle: refresh the REST status every status_interval_. MonoTime is
+    // steady_clock's, so wait_until measures on the monotonic clock.
+    while (true) {
+      MonoTime due = agent_.next_wakeup();
+      MonoTime refresh_at = clock_.now() + status_interval_;
+      std::unique_lock lock(mutex_);
+      bool interrupted = cv_.wait_until(lock, std::min(due, refresh_at), [this] { return stop_ || woken_; });
+      if (interrupted || clock_.now() >= due) break;
+      lock.unlock();
+      agent_.refresh_status();
+    }
   }
   if (agent_.fatal()) return agent_.fatal();
   agent_.shutdown();

@@ -28,6 +28,7 @@ class AgentRunner {
   std::condition_variable cv_;
   bool woken_ = false;
   bool stop_ = false;
+  Duration status_interval_ = std::chrono::seconds(1);
 };
 
 }  // namespace pghalo::agent

@@ -183,6 +183,8 @@ struct Config {
   bool has_bootstrap_section = false;
   PostgresqlConfig postgresql;
   model::Tags tags;
+  // The `tags:` section as written (false booleans included): REST tag filters match it.
+  nlohmann::json tags_raw = nullptr;
   WatchdogConfig watchdog;
   LogConfig log;
   // Role vocabulary written to etcd and REST: "master" (Patroni 3.0.2, default) or "primary".

@@ -127,7 +127,7 @@ LoadResult build_config(const Node& document, std::string source, const HostFact
   read_bootstrap(root, &config);
   read_postgresql(root, host, &config);
   derive_authentication(root, host, &config);
-  read_tags(root, &config.tags);
+  read_tags(root, &config.tags, &config.tags_raw);
   read_watchdog(root, &config.watchdog);
   read_log(root, &config.log);
   read_pghalo(root, &config);

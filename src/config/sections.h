@@ -18,7 +18,7 @@ void read_restapi(const Section& root, RestApiConfig* out);
 void read_ctl(const Section& root, CtlConfig* out);
 void read_log(const Section& root, LogConfig* out);
 void read_watchdog(const Section& root, WatchdogConfig* out);
-void read_tags(const Section& root, model::Tags* out);
+void read_tags(const Section& root, model::Tags* out, nlohmann::json* raw);
 void read_pghalo(const Section& root, Config* out);
 
 // etcd3 (or the v2 `etcd` section, served over v3 with a notice).

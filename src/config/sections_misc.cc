@@ -146,9 +146,10 @@ void read_watchdog(const Section& root, WatchdogConfig* out) {
   s.read("safety_margin", &out->safety_margin, -1, kMaxInt);
 }
 
-void read_tags(const Section& root, model::Tags* out) {
+void read_tags(const Section& root, model::Tags* out, nlohmann::json* raw) {
   Section s = root.section("tags");
   if (!s.present()) return;
+  if (const Entry* whole = root.entry("tags")) *raw = to_json(whole->value);
   s.read("nofailover", &out->nofailover);
   s.read("noloadbalance", &out->noloadbalance);
   s.read("clonefrom", &out->clonefrom);

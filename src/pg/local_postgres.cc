@@ -146,17 +146,37 @@ model::PgObservation LocalPostgres::observe() {
                 {{"data_dir", settings_.data_dir}, {"error", control.error().message}});
     }
   }
-  observation.postmaster_pid = live_postmaster();
-  if (!observation.postmaster_pid) {
-    observation.query_error = "postgres is not running";
+  {
+    std::lock_guard lock(probe_mutex_);
+    last_data_dir_ = observation.data_dir;
+    last_control_ = observation.control;
+  }
+  probe_process(&observation);
+  return observation;
+}
+
+model::PgObservation LocalPostgres::observe_status() {
+  model::PgObservation observation;
+  {
+    std::lock_guard lock(probe_mutex_);
+    observation.data_dir = last_data_dir_;
+    observation.control = last_control_;
+  }
+  probe_process(&observation);
+  return observation;
+}
+
+void LocalPostgres::probe_process(model::PgObservation* observation) {
+  observation->postmaster_pid = live_postmaster();
+  if (!observation->postmaster_pid) {
+    observation->query_error = "postgres is not running";
     std::lock_guard lock(probe_mutex_);
     probe_session_.reset();
-    return observation;
+    return;
   }
-  Status queried = run_status_query(&observation);
-  observation.accepting_connections = queried.ok();
-  if (!queried.ok()) observation.query_error = queried.error().message;
-  return observation;
+  Status queried = run_status_query(observation);
+  observation->accepting_connections = queried.ok();
+  if (!queried.ok()) observation->query_error = queried.error().message;
 }
 
 Status LocalPostgres::run_status_query(model::PgObservation* observation) {

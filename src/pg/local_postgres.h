@@ -68,6 +68,7 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   ~LocalPostgres() override;
 
   model::PgObservation observe() override;
+  model::PgObservation observe_status() override;
 
   Status initdb(const BootstrapSpec& spec, Duration timeout) override;
   Status write_files(const ManagedFiles& files) override;
@@ -103,6 +104,8 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   PgSession::Keywords local_keywords(Duration statement_timeout) const;
   Result<std::unique_ptr<PgSession>> connect_local(Duration statement_timeout);
   Status run_status_query(model::PgObservation* observation);
+  // postmaster.pid and the status query, filling `observation`.
+  void probe_process(model::PgObservation* observation);
   std::optional<int> live_postmaster() const;
 
   // The command-line options the next start uses: from the last write_files().
@@ -117,7 +120,10 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   process::ProcessRunner& runner_;
   const Clock& clock_;
 
-  std::mutex probe_mutex_;  // guards probe_session_
+  std::mutex probe_mutex_;  // guards probe_session_, last_data_dir_ and last_control_
+  // What the last observe() saw on disk, reused by observe_status().
+  model::DataDirState last_data_dir_ = model::DataDirState::kEmpty;
+  std::optional<model::ControlData> last_control_;
   std::unique_ptr<PgSession> probe_session_;
 
   std::mutex state_mutex_;  // guards written_parameters_

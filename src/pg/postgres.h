@@ -82,6 +82,9 @@ class PostgresProbe {
   virtual ~PostgresProbe() = default;
   // Data dir, pg_control, postmaster.pid and one status query; at most a few seconds.
   virtual model::PgObservation observe() = 0;
+  // The postmaster and the status query only, with the data directory and pg_control as the
+  // last observe() saw them: cheap enough to refresh the REST status every second.
+  virtual model::PgObservation observe_status() { return observe(); }
 };
 
 class PostgresControl {
