@@ -112,6 +112,23 @@ bool Agent::execute_dcs_action(const ha::Action& action, const Observed& observe
           nlohmann::json value = nlohmann::json::object();
           for (const auto& [name, url] : a.members) value[name.value] = url;
           return done(store.write_failsafe(value));
+        } else if constexpr (std::is_same_v<T, ha::WriteSync>) {
+          // expected 0 compares as "absent": etcd reports mod_revision 0 for a missing key.
+          auto r = store.write_sync(nlohmann::json::parse(dcs::encode_sync(me, a.standbys)),
+                                    std::optional(a.expected));
+          if (!r.ok()) return failed(r.error());
+          if (!*r) log::warn("sync_conflict", "/sync changed meanwhile; will retry");
+          return *r;
+        } else if constexpr (std::is_same_v<T, ha::DeleteSync>) {
+          auto r = store.delete_sync(a.expected);
+          return r.ok() ? true : failed(r.error());
+        } else if constexpr (std::is_same_v<T, ha::SetSynchronousStandbyNames>) {
+          Status s = apply_synchronous_standby_names(job_context(observed.obs.pg));
+          if (s.ok()) {
+            log::info("synchronous_standby_names", "synchronous_standby_names = '" +
+                                                       synchronous_standby_names_.value_or("") + "'");
+          }
+          return done(s);
         } else if constexpr (std::is_same_v<T, ha::SyncReplicationSlots>) {
           std::vector<std::string> slots;
           for (const auto& m : a.members) slots.push_back(model::slot_name_for_member(m.value));

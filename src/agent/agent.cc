@@ -50,6 +50,10 @@ void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
   h.may_bootstrap = local_.has_bootstrap_section;
   h.paused = dynamic_.pause;
   h.failsafe_mode = dynamic_.failsafe_mode;
+  h.synchronous_mode = dynamic_.synchronous_mode;
+  h.synchronous_mode_strict = dynamic_.synchronous_mode_strict;
+  h.synchronous_node_count = dynamic_.synchronous_node_count;
+  h.maximum_lag_on_syncnode = dynamic_.maximum_lag_on_syncnode;
   // The margin must leave the fence before the lease: a tenth of ttl, at least one second.
   h.fencing_margin = std::max<Duration>(std::chrono::seconds(1), std::chrono::seconds(dynamic_.ttl) / 10);
   deps_.store->set_timing({h.ttl, h.retry_timeout});
@@ -118,6 +122,7 @@ void Agent::run_cycle() {
   if (!observed.obs.job) observed.obs.job = deps_.jobs->running();
   ha::Decision decision = ha::decide(observed.obs, memory_, ha_config_);
   log_cycle(decision);
+  synchronous_standby_names_ = render_synchronous_standby_names(decision.memory.sync_standby_names);
   execute(decision, observed);
   deps_.fencer->apply(decision.fence);
   memory_ = decision.memory;
@@ -184,6 +189,7 @@ void Agent::publish_snapshot(const Observed& observed) {
   }
   snap->pending_restart = obs.pg.accepting_connections && obs.pg.pending_restart;
   snap->tags = local_.tags;
+  snap->configured_tags = local_.tags_raw;
   if (scheduled_restart_json_.is_object()) {
     nlohmann::json shown = scheduled_restart_json_;
     shown.erase("postmaster_start_time");  // REST shows the request, not the bookkeeping
@@ -209,6 +215,23 @@ void Agent::publish_snapshot(const Observed& observed) {
   if (last_cluster_ && last_cluster_->config) snap->dynamic_config = *last_cluster_->config;
   std::lock_guard lock(mutex_);
   snapshot_ = std::move(snap);
+}
+
+void Agent::refresh_status() {
+  auto current = snapshot();
+  if (!current) return;
+  auto fresh = std::make_shared<model::StatusSnapshot>(*current);
+  fresh->pg = deps_.probe->observe_status();
+  if (fresh->pg.accepting_connections) {
+    fresh->state = model::PgState::kRunning;
+    fresh->role = fresh->pg.in_recovery ? model::Role::kReplica : model::Role::kPrimary;
+  } else if (current->state == model::PgState::kRunning) {
+    // It answered at the last cycle and does not now: say so until the loop decides what it is.
+    fresh->state = fresh->pg.running() ? model::PgState::kUnknown : model::PgState::kStopped;
+  }
+  fresh->pending_restart = fresh->pg.accepting_connections && fresh->pg.pending_restart;
+  std::lock_guard lock(mutex_);
+  snapshot_ = std::move(fresh);
 }
 
 std::shared_ptr<const model::StatusSnapshot> Agent::snapshot() const {

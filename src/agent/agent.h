@@ -63,6 +63,11 @@ class Agent {
   bool has_pending_commands() const;
   std::shared_ptr<const model::StatusSnapshot> snapshot() const;
 
+  // Between cycles: probe PostgreSQL again (no etcd, no decision) and republish the REST
+  // snapshot, so health checks see a crash, a promotion or a new standby within a second rather
+  // than a loop_wait later.
+  void refresh_status();
+
   // SIGHUP: adopt a re-read local configuration.
   void reload(config::Config local);
   // SIGTERM: stop PostgreSQL (fast), then release the leader key so a replica takes over at once.
@@ -126,6 +131,8 @@ class Agent {
   std::string last_problems_;
   MonoTime lease_valid_until_{};
   int major_version_ = 15;
+  // synchronous_standby_names as the current decision wants it (nullopt: leave it unmanaged).
+  std::optional<std::string> synchronous_standby_names_;
   std::optional<model::RestartCommand> scheduled_restart_;
   nlohmann::json scheduled_restart_json_ = nullptr;  // published in the member key
   std::shared_ptr<std::promise<model::CommandReply>> restart_reply_;

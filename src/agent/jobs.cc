@@ -20,8 +20,11 @@ Duration pg_ctl_timeout(const JobContext& ctx) {
 }
 
 Status write_as(const JobContext& ctx, const Role& role) {
-  return ctx.postgres->write_files(
-      managed_files(ctx.local, ctx.dynamic, ctx.major_version, role, ctx.use_slots));
+  pg::ManagedFiles files = managed_files(ctx.local, ctx.dynamic, ctx.major_version, role, ctx.use_slots);
+  if (ctx.synchronous_standby_names && !role.standby && !role.upstream) {
+    files.parameters["synchronous_standby_names"] = *ctx.synchronous_standby_names;
+  }
+  return ctx.postgres->write_files(files);
 }
 
 Role replica_of(std::optional<model::Member> upstream) {
@@ -135,6 +138,11 @@ JobBody follow_job(JobContext ctx, std::optional<model::Member> leader) {
     PGHALO_TRY(write_as(ctx, replica_of(leader)));
     return ctx.postgres->reload();
   };
+}
+
+Status apply_synchronous_standby_names(const JobContext& ctx) {
+  PGHALO_TRY(write_as(ctx, Role{}));
+  return ctx.postgres->reload();
 }
 
 JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream) {

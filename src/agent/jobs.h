@@ -19,6 +19,7 @@ struct JobContext {
   int major_version = 15;
   bool use_slots = true;
   bool use_pg_rewind = false;
+  std::optional<std::string> synchronous_standby_names;  // set by a synchronous-mode leader
 };
 
 JobBody bootstrap_job(JobContext ctx);
@@ -29,6 +30,9 @@ JobBody rejoin_job(JobContext ctx, model::Member leader);
 JobBody promote_job(JobContext ctx);
 JobBody stop_job(JobContext ctx, pg::StopMode mode);
 JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
+// Rewrites the primary's postgresql.conf with ctx.synchronous_standby_names and reloads. Quick
+// (a file and a signal): run inline by the loop, not as a job.
+Status apply_synchronous_standby_names(const JobContext& ctx);
 // An operator's restart: a fast stop, then a start in the same role.
 JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream);
 // An operator's reinitialize: stop, wipe the data directory, clone from `source`, start as a

@@ -38,6 +38,7 @@ JobContext Agent::job_context(const model::PgObservation& pg) {
   ctx.major_version = major_version_;
   ctx.use_slots = ha_config_.use_slots;
   ctx.use_pg_rewind = ha_config_.use_pg_rewind;
+  ctx.synchronous_standby_names = synchronous_standby_names_;
   return ctx;
 }
 

@@ -148,6 +148,29 @@ pg::BootstrapSpec bootstrap_spec(const config::Config& local) {
   return spec;
 }
 
+namespace {
+bool plain_identifier(const std::string& name) {
+  if (name.empty() || !((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<std::string> render_synchronous_standby_names(
+    const std::optional<ha::SetSynchronousStandbyNames>& names) {
+  if (!names) return std::nullopt;
+  if (names->names.empty()) return names->strict ? "*" : "";
+  std::vector<std::string> quoted;
+  for (const auto& n : names->names) {
+    quoted.push_back(plain_identifier(n.value) ? n.value : quote_identifier(n.value));
+  }
+  if (names->count > 1) return std::to_string(names->count) + " (" + join(quoted, ",") + ")";
+  if (quoted.size() == 1) return quoted[0];
+  return "1 (" + join(quoted, ",") + ")";
+}
+
 std::string quote_literal(const std::string& value) {
   std::string out = "'";
   for (char c : value) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "ha/decision.h"
 #include "model/member.h"
 #include "pg/postgres.h"
 
@@ -47,6 +48,12 @@ pg::BootstrapSpec bootstrap_spec(const config::Config& local);
 // SQL run once on the new primary: the superuser password, the replication user, the users of
 // bootstrap.users, and the EXECUTE grants pg_rewind needs when it uses the replication user.
 std::string bootstrap_sql(const config::Config& local);
+
+// synchronous_standby_names for `names` (spec 2.14): '' (none), a single name, or
+// 'N (a,b)' for N > 1; '*' in strict mode with nobody to wait for. Names that are not plain
+// lower-case identifiers are double-quoted.
+std::optional<std::string> render_synchronous_standby_names(
+    const std::optional<ha::SetSynchronousStandbyNames>& names);
 
 // SQL literal and identifier quoting.
 std::string quote_literal(const std::string& value);

@@ -125,9 +125,10 @@ peer::CurlPeerOptions peer_options(const config::Config& c) {
     o.password = auth->password;
   }
   o.cacert = c.ctl.cacert.value_or(c.restapi.cafile.value_or(""));
-  o.certfile = c.ctl.certfile.value_or("");
-  o.keyfile = c.ctl.keyfile.value_or("");
-  o.insecure = c.ctl.insecure || !c.ctl.certfile;  // Patroni does not verify peers without a client cert
+  // Patroni 3.0.2 presents ctl's client certificate to peers, else restapi's (spec 3.6).
+  o.certfile = c.ctl.certfile.value_or(c.restapi.certfile.value_or(""));
+  o.keyfile = c.ctl.keyfile.value_or(c.ctl.certfile ? "" : c.restapi.keyfile.value_or(""));
+  o.insecure = c.ctl.insecure || o.certfile.empty();  // Patroni verifies peers only with a client cert
   return o;
 }
 

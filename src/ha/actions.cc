@@ -36,6 +36,9 @@ constexpr std::string_view name_of() {
   else if constexpr (std::is_same_v<T, FetchPeerStatus>) return "fetch_peer_status";
   else if constexpr (std::is_same_v<T, PostFailsafe>) return "post_failsafe";
   else if constexpr (std::is_same_v<T, PublishFailsafe>) return "publish_failsafe";
+  else if constexpr (std::is_same_v<T, WriteSync>) return "write_sync";
+  else if constexpr (std::is_same_v<T, DeleteSync>) return "delete_sync";
+  else if constexpr (std::is_same_v<T, SetSynchronousStandbyNames>) return "set_synchronous_standby_names";
   else if constexpr (std::is_same_v<T, SyncReplicationSlots>) return "sync_replication_slots";
   else if constexpr (std::is_same_v<T, Bootstrap>) return "bootstrap";
   else if constexpr (std::is_same_v<T, Clone>) return "clone";

@@ -39,6 +39,11 @@ struct HaConfig {
   bool may_bootstrap = true;  // the local config has a bootstrap section
   bool paused = false;
   bool failsafe_mode = false;
+  // Synchronous replication (spec 2.14).
+  bool synchronous_mode = false;
+  bool synchronous_mode_strict = false;
+  int synchronous_node_count = 1;
+  long long maximum_lag_on_syncnode = -1;  // bytes; <= 0: no limit
   // Writes stop this long before the lease could expire in etcd (clock-rate drift, the time to
   // signal the postmaster, etcd's own timer granularity).
   Duration fencing_margin{2000};
@@ -141,6 +146,20 @@ struct PostFailsafe {
 struct PublishFailsafe {
   std::map<MemberName, std::string> members;
 };
+// Synchronous replication (spec 2.14): `/sync` and synchronous_standby_names.
+struct WriteSync {
+  std::vector<MemberName> standbys;  // sorted; empty: "sync_standby": null
+  model::Revision expected;          // 0: the key must not exist
+};
+struct DeleteSync {
+  model::Revision expected;
+};
+struct SetSynchronousStandbyNames {
+  std::vector<MemberName> names;  // sorted; empty with `strict`: '*' (any standby)
+  bool strict = false;
+  int count = 1;
+  bool operator==(const SetSynchronousStandbyNames&) const = default;
+};
 // PostgreSQL, inline (fast)
 struct SyncReplicationSlots {
   std::vector<MemberName> members;  // one physical slot each
@@ -173,7 +192,7 @@ using Action =
     std::variant<AcquireLeader, RefreshLeader, ReleaseLeader, TakeLeaderAfterBootstrap,
                  RaceInitialize, SetInitialize, DeleteInitialize, PublishBootstrapConfig,
                  ClearFailoverRequest, PublishLeaderStatus, UpdateHistory, FetchPeerStatus,
-                 PostFailsafe, PublishFailsafe,
+                 PostFailsafe, PublishFailsafe, WriteSync, DeleteSync, SetSynchronousStandbyNames,
                  SyncReplicationSlots, Bootstrap, Clone, StartPostgres, Rejoin, Promote,
                  StopPostgres, FollowLeader, Fatal>;
 
@@ -196,6 +215,8 @@ struct Memory {
   // The members of `/failsafe` in the last view of etcd: whom a leader must reach, and whom a
   // replica must ask, while failsafe_mode is on (spec 2.7).
   std::map<MemberName, std::string> failsafe_members;
+  // What synchronous_standby_names was last set to (nullopt: never set by this process).
+  std::optional<SetSynchronousStandbyNames> sync_standby_names;
 };
 
 // ---- Decision --------------------------------------------------------------------------------

@@ -23,10 +23,19 @@ bool eligible(const model::PeerStatus& p) {
 
 // Compares us against the peers' answers. `exclude` is skipped (the former leader during a
 // manual failover).
+// In synchronous mode only `/sync`'s members are compared (its former leader being ahead is
+// expected: it had commits its standbys acknowledged only in part).
+bool compared(const Ctx& ctx, const MemberName& name) {
+  const auto& sync = ctx.cluster().sync;
+  if (!ctx.cfg.synchronous_mode || !sync || !sync->leader) return true;
+  return sync->lists(name);
+}
+
 std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<MemberName>& exclude) {
   Lsn mine = ctx.my_position();
   for (const auto& p : *ctx.obs.peers) {
     if (p.name == ctx.cfg.name || (exclude && p.name == *exclude) || !p.reachable) continue;
+    if (!p.is_primary && !compared(ctx, p.name)) continue;
     if (p.is_primary) {
       return ctx.make(Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
     }
@@ -101,6 +110,13 @@ Decision decide_leader_race(const Ctx& ctx) {
       ctx.obs.now < ctx.obs.failsafe_leader_until) {
     return ctx.make(Reason::kFailsafeLeaderAlive,
                     ctx.obs.failsafe_leader->value + " reached us in failsafe mode; not racing");
+  }
+  const auto& sync = cluster.sync;
+  bool sync_listed = sync && sync->leader;
+  if (ctx.cfg.synchronous_mode && sync_listed && *sync->leader != ctx.cfg.name &&
+      !sync->lists(ctx.cfg.name)) {
+    return ctx.make(Reason::kNotSynchronousStandby,
+                    "synchronous mode: only " + sync->leader->value + "'s synchronous standbys may take over");
   }
   if (ctx.cfg.failsafe_mode && !ctx.mem.failsafe_members.empty() &&
       !ctx.mem.failsafe_members.count(ctx.cfg.name)) {

@@ -21,6 +21,7 @@ Decision decide_leading(const Ctx& ctx) {
     Decision d = ctx.make(Reason::kPromoting, "promoting " + ctx.name() + " to primary");
     if (!ctx.lock_on_our_lease()) d.actions.push_back(RefreshLeader{});
     d.actions.push_back(Promote{});
+    prepare_sync_for_promotion(ctx, d);
     if (ctx.lock_on_our_lease()) d.memory.leader_lease = ctx.obs.lease;
     d.memory.following.reset();
     return d;
@@ -45,6 +46,7 @@ Decision decide_leading(const Ctx& ctx) {
   }
   if (history_is_stale(ctx)) d.actions.push_back(UpdateHistory{});
   if (ctx.cfg.use_slots) d.actions.push_back(SyncReplicationSlots{ctx.other_members()});
+  manage_sync(ctx, d);
   if (ctx.cfg.failsafe_mode) {
     std::map<MemberName, std::string> everyone;
     for (const auto& [name, m] : ctx.cluster().members) everyone[name] = m.api_url;

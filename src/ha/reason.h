@@ -52,6 +52,7 @@ namespace pghalo::ha {
   X(kTooFarBehind, "no leader, but this member lags more than maximum_lag_on_failover")          \
   X(kNotEligibleNofailover, "no leader, and this member may not fail over (nofailover)")         \
   X(kNotListedInFailsafe, "no leader, and failsafe mode lets only /failsafe's members take over") \
+  X(kNotSynchronousStandby, "no leader, and synchronous mode lets only /sync's members take over") \
   X(kStaleTimeline, "no leader, but this primary's timeline is behind the cluster history")      \
   X(kManualFailoverCandidate, "no leader and this member is the requested candidate")            \
   X(kManualFailoverOtherCandidate, "no leader; letting the requested candidate take over")       \

@@ -157,6 +157,24 @@ struct World {
     obs.job_finished = JobOutcome{kind, ok, detail};
     return *this;
   }
+  // A pg_stat_replication row on our (primary) server.
+  World& streaming(const std::string& name, std::uint64_t flush, const std::string& sync_state = "async") {
+    model::ReplicationConnection row;
+    row.application_name = name;
+    row.state = "streaming";
+    row.sync_state = sync_state;
+    row.flush_lsn = Lsn(flush);
+    obs.pg.replication.push_back(row);
+    return *this;
+  }
+  World& sync(const std::string& leader, std::vector<std::string> standbys, std::int64_t revision = 55) {
+    model::SyncState s;
+    s.leader = MemberName(leader);
+    for (const auto& n : standbys) s.sync_standby.push_back(MemberName(n));
+    s.mod_revision = model::Revision(revision);
+    cluster().sync = s;
+    return *this;
+  }
   World& paused() {
     cfg.paused = true;
     return *this;
