@@ -82,7 +82,7 @@ std::vector<RawKv> read_get_prefix(const std::filesystem::path& file, const KeyL
 }
 
 TEST(DecodeCluster, DecodesEveryRecordedPatroniFixtureWithoutProblems) {
-  std::filesystem::path root = PGHALO_SHARED_DIR "/spec/patroni-fixtures";
+  std::filesystem::path root = PGHALO_FIXTURES_DIR;
   if (!std::filesystem::exists(root)) GTEST_SKIP() << "no fixtures at " << root;
   KeyLayout layout("/service", "pglab");
   int files = 0;

@@ -104,7 +104,7 @@ model::StatusSnapshot replica_snapshot(MonoTime now) {
 
 std::vector<FixtureNode> fixture_nodes() {
   std::vector<FixtureNode> out;
-  std::filesystem::path root = PGHALO_SHARED_DIR "/spec/patroni-fixtures";
+  std::filesystem::path root = PGHALO_FIXTURES_DIR;
   if (!std::filesystem::exists(root)) return out;
   for (const auto& stage : std::filesystem::directory_iterator(root)) {
     for (const char* who : {"leader", "replica"}) {
