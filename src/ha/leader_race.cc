@@ -17,6 +17,18 @@ Decision acquire(const Ctx& ctx, Reason reason, std::string detail = {}) {
   return d;
 }
 
+// While nobody leads, a member that deferred to a peer looks again this soon rather than after
+// loop_wait: two replicas that read each other's positions a few milliseconds apart (one still
+// replaying the old primary's shutdown checkpoint) can each find the other ahead, and both would
+// then sit out a whole loop_wait with no primary. The winner's lock wakes us through the watch.
+constexpr Duration kLeaderlessRecheck = std::chrono::seconds(1);
+
+Decision defer(const Ctx& ctx, Reason reason, std::string detail) {
+  Decision d = ctx.make(reason, std::move(detail));
+  d.wake_in = kLeaderlessRecheck;
+  return d;
+}
+
 bool eligible(const model::PeerStatus& p) {
   return p.reachable && !p.nofailover && !p.watchdog_failed;
 }
@@ -37,10 +49,10 @@ std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<Member
     if (p.name == ctx.cfg.name || (exclude && p.name == *exclude) || !p.reachable) continue;
     if (!p.is_primary && !compared(ctx, p.name)) continue;
     if (p.is_primary) {
-      return ctx.make(Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
+      return defer(ctx, Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
     }
     if (eligible(p) && p.wal_position.value > mine.value) {
-      return ctx.make(Reason::kNotHealthiestPeerAhead,
+      return defer(ctx, Reason::kNotHealthiestPeerAhead,
                       p.name.value + " is ahead (" + std::to_string(p.wal_position.value) + " > " +
                           std::to_string(mine.value) + ")");
     }
@@ -72,7 +84,7 @@ std::optional<Decision> manual_failover(const Ctx& ctx) {
   if (request.candidate) {
     for (const auto& p : *ctx.obs.peers) {
       if (p.name == *request.candidate && eligible(p)) {
-        return ctx.make(Reason::kManualFailoverOtherCandidate,
+        return defer(ctx, Reason::kManualFailoverOtherCandidate,
                         "letting the requested candidate " + p.name.value + " take over");
       }
     }

@@ -129,6 +129,22 @@ TEST(LeaderRaceTest, WinningWakesTheNextCycleAtOnce) {
   EXPECT_EQ(*d.wake_in, Duration(0));
 }
 
+// Two replicas reading each other's positions a moment apart can each find the other ahead; a
+// loser looks again within a second instead of leaving the cluster leaderless for loop_wait.
+TEST(LeaderRaceTest, DeferringToAPeerLooksAgainWithinASecond) {
+  for (auto setup : {+[](World& w) { w.replica(1000).peer("node2", 1200); },
+                     +[](World& w) { w.replica(1000).peer("node2", 900, true); },
+                     +[](World& w) { w.replica(5000).failover(std::nullopt, "node2").peer("node2", 10); }}) {
+    World w;
+    w.cfg.loop_wait = std::chrono::seconds(10);
+    setup(w);
+    auto d = w.decide();
+    EXPECT_TRUE(d.actions.empty() || d.find<AcquireLeader>() == nullptr) << d.detail;
+    ASSERT_TRUE(d.wake_in.has_value()) << d.detail;
+    EXPECT_LE(*d.wake_in, Duration(std::chrono::seconds(1))) << d.detail;
+  }
+}
+
 TEST(LeaderRaceTest, FetchesStatusOfEveryOtherMember) {
   World w;
   w.replica(1000);
