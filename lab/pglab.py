@@ -6,6 +6,9 @@
   ./dev lab kill NODE [--signal KILL|TERM|STOP|CONT] [--with-postgres]
   ./dev lab stop-agent NODE | start-agent NODE | stop-etcd N | start-etcd N
   ./dev lab leader | wait-healthy [--timeout S] | psql NODE [-c SQL] | env
+  ./dev lab up --netns ...           each node in its own network namespace (198.18.0.0/15)
+  ./dev lab cut --node N --from all|etcd|peers|host|node:M [--one-way in|out]
+  ./dev lab heal [--node N]    ./dev lab cleanup --base-port B   (what a crashed one left)
 
 Commands other than `up` find the lab by --dir, else --base-port (default dir
 /tmp/pghalo-lab-<base port>), else $PGLAB_DIR, else base port 18000. See docs/lab.md.
@@ -22,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from labkit import cluster, etcd, ops, procs  # noqa: E402
+from labkit import cluster, etcd, netns, ops, procs  # noqa: E402
 from labkit.layout import (LAB_PASSWORD, LAB_ROLE, PROFILES, LabError, LabSpec,  # noqa: E402
                            build_spec, default_dir)
 from labkit.state import State  # noqa: E402
@@ -48,7 +51,7 @@ def spec_from_args(args) -> LabSpec:
                       retry_timeout=args.retry_timeout, nodes=args.nodes, haproxy=args.haproxy,
                       build_dir=args.build_dir, agent_bin=args.agent_bin,
                       seed_memory=args.seed_memory, etcd_data=args.etcd_data, run_as=args.run_as,
-                      bootstrap_race=args.bootstrap_race)
+                      bootstrap_race=args.bootstrap_race, netns=args.netns)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,6 +89,9 @@ def parser() -> argparse.ArgumentParser:
                     help="etcd data dirs on /dev/shm (default) or inside the lab dir")
     up.add_argument("--run-as", help="OS user for the agents (default postgres when root)")
     up.add_argument("--wait-timeout", type=float, default=120.0)
+    up.add_argument("--netns", action="store_true",
+                    help="each node (etcd member, PostgreSQL, agent) in its own network namespace "
+                         "with its own 198.18.x.y address, so `cut` can sever links (root only)")
 
     down = lab_cmd("down", "stop everything the lab started and remove its directory")
     down.add_argument("--keep", action="store_true", help="keep the lab directory (logs, data)")
@@ -114,6 +120,20 @@ def parser() -> argparse.ArgumentParser:
     ps.add_argument("node")
     ps.add_argument("-c", dest="sql")
     lab_cmd("env", "shell exports for this lab (eval \"$(./dev lab env)\")")
+    cut = lab_cmd("cut", "cut a node's links (netns labs): iptables rules in its namespace")
+    cut.add_argument("--node", required=True, help="the node to cut (N, nodeN, ...)")
+    cut.add_argument("--from", dest="target", required=True,
+                     help="all (the other nodes), etcd (its agent from every etcd member), peers "
+                          "(PostgreSQL and REST of the others; etcd stays), host (the observer), "
+                          "node:M")
+    cut.add_argument("--one-way", choices=["in", "out"],
+                     help="drop only what the node receives (in) or sends (out)")
+    heal = lab_cmd("heal", "remove the cuts of one node (--node) or of all")
+    heal.add_argument("--node")
+    cleanup = sub.add_parser("cleanup", help="remove the namespaces and interface a crashed "
+                                             "netns lab left (pgh-<base>-*), killing what still "
+                                             "runs inside; only that base port's")
+    cleanup.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT)
     return p
 
 
@@ -147,24 +167,26 @@ def summary(spec: LabSpec) -> str:
     ]
     for n in spec.node_numbers():
         name = spec.node_name(n)
-        lines.append(f"{name:<18} {views[name].role or '?':<8} 127.0.0.1:{spec.pg_port(n):<6} "
-                     f"http://127.0.0.1:{spec.rest_port(n)}/patroni  {spec.agent_log(n)}")
+        host = spec.node_host(n)
+        lines.append(f"{name:<18} {views[name].role or '?':<8} {host}:{spec.pg_port(n):<6} "
+                     f"http://{host}:{spec.rest_port(n)}/patroni  {spec.agent_log(n)}")
     lines += ["", f"etcd:    {','.join(spec.etcd_endpoints())}"]
     if spec.tls:
         lines.append(f"         TLS files in {spec.tls_dir}: ca.crt, etcd-client.crt/.key")
     if spec.haproxy:
-        lines.append(f"HAProxy: write 127.0.0.1:{spec.haproxy_write_port}, read "
-                     f"127.0.0.1:{spec.haproxy_read_port}, stats "
-                     f"http://127.0.0.1:{spec.haproxy_stats_port}/")
+        obs = spec.observer_host
+        lines.append(f"HAProxy: write {obs}:{spec.haproxy_write_port}, read "
+                     f"{obs}:{spec.haproxy_read_port}, stats "
+                     f"http://{obs}:{spec.haproxy_stats_port}/")
     lines += ["", "Try:"]
     lines.append(f"  psql -h {spec.socket_dir(1)} -p {spec.pg_port(1)} -U postgres"
                  "     # node 1 over its socket")
     if spec.haproxy:
-        lines.append(f"  psql 'postgresql://{LAB_ROLE}:{LAB_PASSWORD}@127.0.0.1:"
+        lines.append(f"  psql 'postgresql://{LAB_ROLE}:{LAB_PASSWORD}@{spec.observer_host}:"
                      f"{spec.haproxy_write_port}/postgres'   # the primary, through HAProxy")
-        lines.append(f"  psql 'postgresql://{LAB_ROLE}:{LAB_PASSWORD}@127.0.0.1:"
+        lines.append(f"  psql 'postgresql://{LAB_ROLE}:{LAB_PASSWORD}@{spec.observer_host}:"
                      f"{spec.haproxy_read_port}/postgres'   # a replica, through HAProxy")
-    lines.append(f"  curl -s http://127.0.0.1:{spec.rest_port(1)}/cluster | jq .")
+    lines.append(f"  curl -s http://{spec.node_host(1)}:{spec.rest_port(1)}/cluster | jq .")
     lines.append(f"  patronictl -c {spec.patronictl_config} list")
     find = _down_hint(spec).removeprefix("./dev lab down ")
     lines.append(f"  eval \"$(./dev lab env {find})\"   # ETCDCTL_* and PGLAB_* for this lab")
@@ -202,6 +224,12 @@ def cmd_status(args) -> int:
         servers = "; ".join(f"{proxy}: " + ", ".join(f"{s} {st}" for s, st in states.items())
                             for proxy, states in h["servers"].items())
         print(f"haproxy: pid {h['pid']} up; {servers}" if h["alive"] else "haproxy: not running")
+    if "netns" in report:
+        net = report["netns"]
+        print(f"netns: {net['subnet']}, observer {net['observer']}; " + ", ".join(
+            f"{name} {h['address']} ({h['namespace']})" for name, h in net["hosts"].items()))
+        print("cuts: " + ("; ".join(f"node{n}: {', '.join(labels)}"
+                                   for n, labels in net["cuts"].items()) or "none"))
     problems = report["problems"]
     print("healthy: yes" if not problems else "healthy: no: " + "; ".join(problems))
     return 0
@@ -246,6 +274,34 @@ def cmd_start_etcd(args) -> int:
     return 0
 
 
+def _host_number(state: State, text: str) -> int:
+    digits = str(text).removeprefix("postgresql-").removeprefix("node")
+    if digits.isdigit() and int(digits) in state.spec.net_plan().numbers():
+        return int(digits)
+    return state.spec.node_number(text)  # raises ValueError naming the range
+
+
+def cmd_cut(args) -> int:
+    state = State.load(_lab_dir(args))
+    c = ops.cut(state, _host_number(state, args.node), args.target, args.one_way)
+    print(f"cut {c.label()}")
+    return 0
+
+
+def cmd_heal(args) -> int:
+    state = State.load(_lab_dir(args))
+    node = _host_number(state, args.node) if args.node else None
+    ops.heal(state, node)
+    print(f"healed {'node' + str(node) if node else 'every node'}")
+    return 0
+
+
+def cmd_cleanup(args) -> int:
+    removed = ops.cleanup_leftovers(args.base_port, out=lambda line: print(f"pglab: {line}"))
+    print(f"cleanup: removed {len(removed)} namespace(s)/interface(s)")
+    return 0
+
+
 def cmd_leader(args) -> int:
     spec = State.load(_lab_dir(args)).spec
     try:
@@ -281,6 +337,7 @@ def cmd_env(args) -> int:
         "PGLAB_BASE_PORT": spec.base_port,
         "PGLAB_AGENT": spec.agent,
         "PGLAB_NODES": " ".join(spec.node_name(n) for n in nodes),
+        "PGLAB_HOSTS": " ".join(spec.node_host(n) for n in nodes),
         "PGLAB_PG_PORTS": " ".join(str(spec.pg_port(n)) for n in nodes),
         "PGLAB_REST_PORTS": " ".join(str(spec.rest_port(n)) for n in nodes),
         "PGLAB_SOCKET_DIRS": " ".join(str(spec.socket_dir(n)) for n in nodes),
@@ -305,7 +362,7 @@ COMMANDS = {
     "up": cmd_up, "down": cmd_down, "status": cmd_status, "kill": cmd_kill,
     "stop-agent": cmd_stop_agent, "start-agent": cmd_start_agent, "stop-etcd": cmd_stop_etcd,
     "start-etcd": cmd_start_etcd, "leader": cmd_leader, "wait-healthy": cmd_wait_healthy,
-    "psql": cmd_psql, "env": cmd_env,
+    "psql": cmd_psql, "env": cmd_env, "cut": cmd_cut, "heal": cmd_heal, "cleanup": cmd_cleanup,
 }
 
 

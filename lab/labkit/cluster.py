@@ -19,10 +19,10 @@ PRIMARY_ROLES = ("master", "primary")
 
 
 def rest(port: int, path: str, method: str = "GET", body=None,
-         timeout: float = 2.0) -> tuple[int | None, object]:
+         timeout: float = 2.0, host: str = HOST) -> tuple[int | None, object]:
     """(HTTP status, parsed JSON body or None); (None, None) when the API does not answer."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"http://{HOST}:{port}{path}", data=data, method=method,
+    request = urllib.request.Request(f"http://{host}:{port}{path}", data=data, method=method,
                                      headers={"Content-Type": "application/json"} if data else {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -65,7 +65,7 @@ class NodeView:
 def observe(spec: LabSpec, timeout: float = 2.0) -> list[NodeView]:
     """Every node's `GET /patroni`, asked in parallel."""
     def ask(n: int) -> NodeView:
-        status, doc = rest(spec.rest_port(n), "/patroni", timeout=timeout)
+        status, doc = rest(spec.rest_port(n), "/patroni", timeout=timeout, host=spec.node_host(n))
         return NodeView(n, spec.node_name(n), status, doc if isinstance(doc, dict) else None)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=spec.nodes) as pool:
@@ -73,7 +73,7 @@ def observe(spec: LabSpec, timeout: float = 2.0) -> list[NodeView]:
 
 
 def cluster_members(spec: LabSpec, n: int, timeout: float = 2.0) -> list[dict] | None:
-    status, doc = rest(spec.rest_port(n), "/cluster", timeout=timeout)
+    status, doc = rest(spec.rest_port(n), "/cluster", timeout=timeout, host=spec.node_host(n))
     if status != 200 or not isinstance(doc, dict):
         return None
     return doc.get("members") or []

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from .layout import CLIENT_CERT, HOST, LabError, LabSpec
+from .layout import CLIENT_CERT, LabError, LabSpec
 
 ETCD = "/usr/bin/etcd"
 ETCDCTL = "/usr/bin/etcdctl"
@@ -24,9 +24,9 @@ ETCDCTL = "/usr/bin/etcdctl"
 
 def member_argv(spec: LabSpec, i: int, state: str) -> list[str]:
     scheme = "https" if spec.tls else "http"
-    client = f"{scheme}://{HOST}:{spec.etcd_client_port(i)}"
-    peer = f"{scheme}://{HOST}:{spec.etcd_peer_port(i)}"
-    cluster = ",".join(f"etcd{j}={scheme}://{HOST}:{spec.etcd_peer_port(j)}"
+    client = f"{scheme}://{spec.etcd_host(i)}:{spec.etcd_client_port(i)}"
+    peer = f"{scheme}://{spec.etcd_host(i)}:{spec.etcd_peer_port(i)}"
+    cluster = ",".join(f"etcd{j}={scheme}://{spec.etcd_host(j)}:{spec.etcd_peer_port(j)}"
                        for j in spec.etcd_numbers())
     argv = [
         ETCD,

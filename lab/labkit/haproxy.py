@@ -8,13 +8,13 @@ Health checks go to each node's REST port; traffic goes to its PostgreSQL port.
 
 from __future__ import annotations
 
-from .layout import HOST, LabSpec
+from .layout import LabSpec
 
 CHECK_DEFAULTS = "inter 3s fall 3 rise 2 on-marked-down shutdown-sessions"
 
 
 def _servers(spec: LabSpec) -> list[str]:
-    return [f"    server {spec.node_name(n)} {HOST}:{spec.pg_port(n)} maxconn 100 "
+    return [f"    server {spec.node_name(n)} {spec.node_host(n)}:{spec.pg_port(n)} maxconn 100 "
             f"check port {spec.rest_port(n)}" for n in spec.node_numbers()]
 
 
@@ -34,20 +34,20 @@ def render_config(spec: LabSpec) -> str:
         "",
         "listen stats",
         "    mode http",
-        f"    bind {HOST}:{spec.haproxy_stats_port}",
+        f"    bind {spec.observer_host}:{spec.haproxy_stats_port}",
         "    stats enable",
         "    stats uri /",
         "    stats refresh 2s",
         "",
         "listen primary",
-        f"    bind {HOST}:{spec.haproxy_write_port}",
+        f"    bind {spec.observer_host}:{spec.haproxy_write_port}",
         "    option httpchk OPTIONS /primary",
         "    http-check expect status 200",
         f"    default-server {CHECK_DEFAULTS}",
         *_servers(spec),
         "",
         "listen replicas",
-        f"    bind {HOST}:{spec.haproxy_read_port}",
+        f"    bind {spec.observer_host}:{spec.haproxy_read_port}",
         "    balance roundrobin",
         "    option httpchk OPTIONS /replica",
         "    http-check expect status 200",

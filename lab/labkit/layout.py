@@ -1,6 +1,7 @@
 """Ports, paths and timing profiles of a lab, and the LabSpec a state file persists.
 
-Port map (N = node or etcd member number, 1-based), all on 127.0.0.1:
+Port map (N = node or etcd member number, 1-based), all on 127.0.0.1 (or, with `netns`, on each
+node's own address in 198.18.0.0/15: see netns.py; the ports stay the same):
   etcd client   base+10+N        etcd peer   base+20+N
   PostgreSQL    base+30+N        REST API    base+40+N
   HAProxy       write base+51, read base+52, stats base+53
@@ -85,6 +86,32 @@ class LabSpec:
     # Every node gets the bootstrap section and all agents start at the same instant (the
     # bootstrap race test) instead of node 1 first, as the seed does.
     bootstrap_race: bool = False
+    # Each node (etcd member, PostgreSQL, agent) in its own network namespace with its own
+    # address, so links can be cut (netns.py). False: everything on 127.0.0.1.
+    netns: bool = False
+
+    # Addresses.
+    def net_plan(self):
+        from .netns import NetPlan  # netns imports this module
+        return NetPlan(self.base_port, max(self.nodes, ETCD_MEMBERS))
+
+    def node_host(self, n: int) -> str:
+        """Where node n's PostgreSQL and REST API listen."""
+        return self.net_plan().address(n) if self.netns else HOST
+
+    def etcd_host(self, i: int) -> str:
+        """Where etcd member i listens (node i's host in netns mode)."""
+        return self.net_plan().address(i) if self.netns else HOST
+
+    @property
+    def observer_host(self) -> str:
+        """The launcher's and the tests' own address (HAProxy binds here)."""
+        return self.net_plan().observer_address if self.netns else HOST
+
+    @property
+    def client_network(self) -> str:
+        """The addresses pg_hba lets in over TCP."""
+        return str(self.net_plan().subnet) if self.netns else f"{HOST}/32"
 
     # Ports.
     def etcd_client_port(self, n: int) -> int:
@@ -191,7 +218,8 @@ class LabSpec:
 
     def etcd_endpoints(self) -> list[str]:
         scheme = "https" if self.tls else "http"
-        return [f"{scheme}://{HOST}:{self.etcd_client_port(i)}" for i in self.etcd_numbers()]
+        return [f"{scheme}://{self.etcd_host(i)}:{self.etcd_client_port(i)}"
+                for i in self.etcd_numbers()]
 
     def tls_file(self, name: str) -> str:
         return str(self.tls_dir / name)
@@ -226,7 +254,8 @@ def build_spec(*, agent: str = "pghalo", base_port: int, dir: str | os.PathLike 
                loop_wait: int | None = None, retry_timeout: int | None = None, nodes: int = 3,
                haproxy: bool = True, build_dir: str | None = None, agent_bin: str | None = None,
                seed_memory: bool = False, etcd_data: str = "tmpfs",
-               run_as: str | None = None, bootstrap_race: bool = False) -> LabSpec:
+               run_as: str | None = None, bootstrap_race: bool = False,
+               netns: bool = False) -> LabSpec:
     """A LabSpec from the launcher's options, validated (LabError on a bad combination)."""
     if agent not in ("pghalo", "patroni"):
         raise LabError(f"unknown agent {agent!r} (pghalo or patroni)")
@@ -243,6 +272,8 @@ def build_spec(*, agent: str = "pghalo", base_port: int, dir: str | os.PathLike 
         raise LabError(f"unknown profile {profile!r} ({', '.join(PROFILES)} or custom)")
     if not 1 <= nodes <= MAX_NODES:
         raise LabError(f"--nodes must be 1..{MAX_NODES} (the port map has room for {MAX_NODES})")
+    if netns and os.geteuid() != 0:
+        raise LabError("--netns needs root (network namespaces, veth pairs, iptables)")
     lab_dir = Path(dir).resolve() if dir else default_dir(base_port)
     if etcd_data == "tmpfs" and os.access("/dev/shm", os.W_OK):
         etcd_root = f"/dev/shm/pghalo-lab-{base_port}-etcd"
@@ -254,4 +285,5 @@ def build_spec(*, agent: str = "pghalo", base_port: int, dir: str | os.PathLike 
                    tls=tls, profile=profile, ttl=timing[0], loop_wait=timing[1],
                    retry_timeout=timing[2], nodes=nodes, haproxy=haproxy,
                    seed_memory=seed_memory, etcd_data_root=etcd_root,
-                   run_as=run_as or default_run_as(), bootstrap_race=bootstrap_race)
+                   run_as=run_as or default_run_as(), bootstrap_race=bootstrap_race,
+                   netns=netns)

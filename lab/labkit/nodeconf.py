@@ -30,7 +30,7 @@ rewrite the file later (Patroni does).
 
 from __future__ import annotations
 
-from .layout import (CLIENT_CERT, HOST, NAMESPACE, PG_BIN_DIR, REPLICATION_PASSWORD,
+from .layout import (CLIENT_CERT, NAMESPACE, PG_BIN_DIR, REPLICATION_PASSWORD,
                      REPLICATION_USER, SCOPE, SUPERUSER_PASSWORD, LabSpec)
 from .yamlout import dump
 
@@ -72,7 +72,8 @@ SEED_TAGS = {"nofailover": False, "noloadbalance": False, "clonefrom": False, "n
 
 def _dcs_section(spec: LabSpec) -> dict:
     section = {
-        "hosts": ",".join(f"{HOST}:{spec.etcd_client_port(i)}" for i in spec.etcd_numbers()),
+        "hosts": ",".join(f"{spec.etcd_host(i)}:{spec.etcd_client_port(i)}"
+                          for i in spec.etcd_numbers()),
         "protocol": "https" if spec.tls else "http",
     }
     if spec.tls:
@@ -109,8 +110,8 @@ def _bootstrap(spec: LabSpec) -> dict:
         "initdb": [{"encoding": "UTF8"}, "data-checksums"],
         "pg_hba": [
             "local all all trust",
-            f"host replication {REPLICATION_USER} {HOST}/32 md5",
-            f"host all all {HOST}/32 md5",
+            f"host replication {REPLICATION_USER} {spec.client_network} md5",
+            f"host all all {spec.client_network} md5",
         ],
         "users": {REPLICATION_USER: {"password": REPLICATION_PASSWORD, "options": ["replication"]}},
     }
@@ -134,7 +135,7 @@ def _parameters(spec: LabSpec, n: int) -> dict:
 
 
 def _postgresql(spec: LabSpec, n: int) -> dict:
-    address = f"{HOST}:{spec.pg_port(n)}"
+    address = f"{spec.node_host(n)}:{spec.pg_port(n)}"
     section = {
         "listen": address,
         "connect_address": address,
@@ -154,7 +155,7 @@ def _postgresql(spec: LabSpec, n: int) -> dict:
 
 
 def node_config(spec: LabSpec, n: int) -> dict:
-    rest = f"{HOST}:{spec.rest_port(n)}"
+    rest = f"{spec.node_host(n)}:{spec.rest_port(n)}"
     config = {
         "scope": SCOPE,
         "namespace": NAMESPACE,

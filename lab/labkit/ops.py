@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import cluster, etcd, haproxy, nodeconf, procs
+from . import cluster, etcd, haproxy, netns, nodeconf, procs
 from .layout import HOST, LAB_PASSWORD, LAB_ROLE, PG_BIN_DIR, REPO_ROOT, LabError, LabSpec
 from .state import State
 
@@ -63,6 +63,7 @@ def _preflight(spec: LabSpec) -> None:
         raise LabError(f"OS user {spec.run_as!r} does not exist (the agents run as it)")
     tools = [etcd.ETCD, etcd.ETCDCTL, f"{PG_BIN_DIR}/postgres", f"{PG_BIN_DIR}/psql"]
     tools += ["/usr/sbin/haproxy"] if spec.haproxy else []
+    tools += [netns.IP, netns.IPTABLES, "/usr/bin/setpriv"] if spec.netns else []
     for tool in tools:
         if not os.access(tool, os.X_OK):
             raise LabError(f"{tool} is missing (./dev deps installs it)")
@@ -74,7 +75,8 @@ def _preflight(spec: LabSpec) -> None:
     longest = spec.socket_dir(spec.nodes) / f".s.PGSQL.{spec.pg_port(spec.nodes)}"
     if len(str(longest)) > SOCKET_PATH_MAX:
         raise LabError(f"lab dir path too long for a Unix socket ({longest}); use a shorter --dir")
-    busy = [port for port in spec.all_ports() if not port_free(port)]
+    # In netns mode every server listens on an address the lab creates: nothing can hold them.
+    busy = [] if spec.netns else [port for port in spec.all_ports() if not port_free(port)]
     if busy:
         raise LabError(f"port(s) {', '.join(map(str, busy))} on {HOST} are busy; "
                        "pick another --base-port")
@@ -93,6 +95,8 @@ def _prepare_dir(spec: LabSpec, out) -> None:
             if any(procs.alive(r) for r in old.procs.values()):
                 raise LabError(f"a lab is already running in {root}; run `pglab down --dir {root}`")
             _say(out, f"removing the stale lab in {root} (nothing of it is running)")
+            if old.spec.netns:
+                netns.remove(old.spec.net_plan())
             _remove_dirs(old.spec)
     root.mkdir(parents=True, exist_ok=True)
     _chown_tree(root, spec.run_as)
@@ -122,7 +126,8 @@ def _remove_dirs(spec: LabSpec) -> None:
 # ---------------------------------------------------------------------------------------- etcd
 
 def _make_certs(spec: LabSpec) -> None:
-    servers = [arg for i in spec.etcd_numbers() for arg in ("--server", f"etcd{i}={HOST}")]
+    servers = [arg for i in spec.etcd_numbers()
+               for arg in ("--server", f"etcd{i}={spec.etcd_host(i)}")]
     result = subprocess.run([str(REPO_ROOT / "lab" / "make-certs.sh"), str(spec.tls_dir), *servers,
                              "--client", "etcd-client"], capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
@@ -137,7 +142,8 @@ def _start_etcd_member(state: State, i: int, cluster_state: str) -> None:
     spec = state.spec
     argv = etcd.member_argv(spec, i, cluster_state)
     user = pwd.getpwuid(os.geteuid()).pw_name
-    rec = procs.launch(argv, spec.etcd_log(i), spec.root, user, env={"PATH": "/usr/bin:/bin"})
+    rec = procs.launch(argv, spec.etcd_log(i), spec.root, user, env={"PATH": "/usr/bin:/bin"},
+                       netns_prefix=_netns_prefix(spec, i, user))
     state.record(f"etcd{i}", rec)
 
 
@@ -173,6 +179,11 @@ def start_etcd(state: State, i: int, timeout: float = ETCD_HEALTH_TIMEOUT) -> No
 
 # -------------------------------------------------------------------------------------- agents
 
+def _netns_prefix(spec: LabSpec, n: int, user: str) -> list[str] | None:
+    """Node n's namespace (netns mode), where its etcd member, agent and PostgreSQL run."""
+    return netns.exec_prefix(spec.net_plan().namespace(n), user) if spec.netns else None
+
+
 def _agent_argv(spec: LabSpec, n: int) -> list[str]:
     return [spec.agent_bin, str(spec.config_path(n))]
 
@@ -181,7 +192,8 @@ def start_agent(state: State, n: int) -> dict:
     spec = state.spec
     if procs.alive(state.procs.get(f"agent{n}")):
         raise LabError(f"the agent of {spec.node_name(n)} is already running")
-    rec = procs.launch(_agent_argv(spec, n), spec.agent_log(n), spec.node_dir(n), spec.run_as)
+    rec = procs.launch(_agent_argv(spec, n), spec.agent_log(n), spec.node_dir(n), spec.run_as,
+                       netns_prefix=_netns_prefix(spec, n, spec.run_as))
     state.record(f"agent{n}", rec)
     time.sleep(0.3)  # a bad config or binary fails at once: report it here, not as a timeout
     if not procs.alive(rec):
@@ -285,6 +297,11 @@ def up(spec: LabSpec, wait_timeout: float = 120.0, out=print) -> State:
     state = State(spec)
     state.save()
     try:
+        if spec.netns:
+            plan = spec.net_plan()
+            _say(out, f"network namespaces {plan.namespace(1)}..{plan.namespace(plan.hosts)} on "
+                      f"{plan.subnet} (observer {plan.observer_address} on {plan.host_interface})")
+            netns.create(plan)
         _bring_up(state, wait_timeout, out)
     except BaseException as e:
         _say(out, f"lab up failed: {e}; stopping what was started (logs kept in {spec.root})")
@@ -356,6 +373,75 @@ def _stop_everything(state: State, out=print) -> None:
         rec = state.procs.get(role)
         if rec and procs.stop_records([rec], signal.SIGTERM, ETCD_STOP_TIMEOUT):
             _say(out, f"stopped {role} pid {rec['pid']}")
+    if spec.netns:
+        _remove_namespaces(spec, out)
+
+
+def _remove_namespaces(spec: LabSpec, out) -> None:
+    """After the processes stopped: delete the namespaces (their links and cut rules go too).
+    A process still inside one (none should be) is named, not killed: it is not ours by pid."""
+    plan = spec.net_plan()
+    for ns in plan.namespaces():
+        for pid in netns.namespace_pids(ns) if ns in netns.existing_namespaces() else []:
+            _say(out, f"warning: pid {pid} still runs in {ns}")
+    for name in netns.remove(plan):
+        _say(out, f"removed {name}")
+
+
+def cleanup_leftovers(base_port: int, out=print) -> list[str]:
+    """The namespaces and observer interface of the netns lab on `base_port` (pgh-<base>-sw|nN,
+    pgh<base>), for a launcher that crashed before `down`. Processes still inside get SIGKILL
+    first: only that lab puts processes in namespaces with its names. Other labs' names are left
+    alone, whatever state they are in."""
+    namespaces, interfaces = netns.leftovers()
+    namespaces = [ns for ns in namespaces if netns.NS_PATTERN.match(ns).group(1) == str(base_port)]
+    interfaces = [i for i in interfaces if i == f"pgh{base_port}"]
+    removed = []
+    for ns in namespaces:
+        for pid in netns.namespace_pids(ns):
+            _say(out, f"killing pid {pid} left in {ns}")
+            procs.send(pid, signal.SIGKILL)
+    for ns in namespaces:
+        netns.delete_namespace(ns)
+        removed.append(ns)
+    for interface in interfaces:
+        netns.delete_link(interface)
+        removed.append(interface)
+    for name in removed:
+        _say(out, f"removed {name}")
+    return removed
+
+
+# ----------------------------------------------------------------------------------------- cuts
+
+def _require_netns(state: State) -> netns.NetPlan:
+    if not state.spec.netns:
+        raise LabError("this lab runs on loopback: cuts need `up --netns`")
+    return state.spec.net_plan()
+
+
+def cut(state: State, node: int, target: str, one_way: str | None = None) -> netns.Cut:
+    """Cuts node `node` from `target` (netns.TARGETS or node:M), both ways or `one_way`."""
+    plan = _require_netns(state)
+    spec = state.spec
+    if node not in plan.numbers():
+        raise LabError(f"no host {node} in this lab (1..{plan.hosts})")
+    if one_way not in (None, "in", "out"):
+        raise LabError(f"--one-way is in or out, not {one_way!r}")
+    c = netns.Cut(node, netns.parse_target(target, plan.hosts), one_way)
+    rules = netns.cut_rules(plan, c, [spec.etcd_client_port(i) for i in spec.etcd_numbers()],
+                            [spec.etcd_peer_port(i) for i in spec.etcd_numbers()], spec.run_as)
+    netns.apply_rules(plan, node, rules)
+    return c
+
+
+def heal(state: State, node: int | None = None) -> None:
+    """Removes the cuts of `node`, or of every node."""
+    netns.heal(_require_netns(state), node)
+
+
+def active_cuts(state: State) -> dict[int, list[str]]:
+    return netns.active_cuts(state.spec.net_plan()) if state.spec.netns else {}
 
 
 def _stop_postmasters(spec: LabSpec, out) -> None:
@@ -428,6 +514,13 @@ def status(state: State) -> dict:
                           "retry_timeout": spec.retry_timeout},
               "nodes": nodes, "leader_key": etcd_leader, "etcd_error": etcd_error,
               "etcd": members, "problems": cluster.health_problems(spec, views)}
+    if spec.netns:
+        plan = spec.net_plan()
+        result["netns"] = {"subnet": str(plan.subnet), "observer": plan.observer_address,
+                           "hosts": {spec.node_name(n) if n <= spec.nodes else f"etcd{n}":
+                                     {"namespace": plan.namespace(n), "address": plan.address(n)}
+                                     for n in plan.numbers()},
+                           "cuts": {str(n): labels for n, labels in active_cuts(state).items()}}
     if spec.haproxy:
         rec = state.procs.get("haproxy")
         result["haproxy"] = {"pid": rec and rec["pid"], "alive": procs.alive(rec),
@@ -437,7 +530,7 @@ def status(state: State) -> dict:
 
 def _haproxy_servers(spec: LabSpec) -> dict:
     try:
-        url = f"http://{HOST}:{spec.haproxy_stats_port}/;csv"
+        url = f"http://{spec.observer_host}:{spec.haproxy_stats_port}/;csv"
         with urllib.request.urlopen(url, timeout=2) as response:
             return haproxy.server_states(response.read().decode())
     except OSError:

@@ -83,16 +83,23 @@ def user_env(user: str, extra: dict | None = None) -> dict:
     return env
 
 
-def launch(argv: list[str], log: Path, cwd: Path, user: str, env: dict | None = None) -> dict:
-    """Starts argv in a new session with stdout+stderr appended to `log`; returns its record."""
+def launch(argv: list[str], log: Path, cwd: Path, user: str, env: dict | None = None,
+           netns_prefix: list[str] | None = None) -> dict:
+    """Starts argv in a new session with stdout+stderr appended to `log`; returns its record.
+
+    `netns_prefix` (netns.exec_prefix: `ip netns exec NS setpriv ...`) runs it inside a network
+    namespace; each step of the prefix execs the next, so the recorded pid is argv's own, and the
+    prefix drops privileges itself (Popen starts it as root)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         if os.geteuid() == 0:
             pw = pwd.getpwnam(user)
             os.fchown(out.fileno(), pw.pw_uid, pw.pw_gid)
-        proc = subprocess.Popen(argv, cwd=cwd, env=env if env is not None else user_env(user),
+        drop = {} if netns_prefix else _drop_privileges(user)
+        proc = subprocess.Popen([*(netns_prefix or []), *argv], cwd=cwd,
+                                env=env if env is not None else user_env(user),
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, **_drop_privileges(user))
+                                start_new_session=True, **drop)
     _children[proc.pid] = proc
     ticks = start_ticks(proc.pid)
     return {"pid": proc.pid, "start": ticks, "argv": argv, "log": str(log), "user": user}

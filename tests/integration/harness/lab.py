@@ -22,8 +22,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO_ROOT / "lab"))
 
-from labkit import cluster, etcd, ops, procs  # noqa: E402
-from labkit.layout import HOST, LAB_PASSWORD, LAB_ROLE, LabError, build_spec  # noqa: E402
+from labkit import cluster, etcd, netns, ops, procs  # noqa: E402
+from labkit.layout import LAB_PASSWORD, LAB_ROLE, LabError, build_spec  # noqa: E402
 from labkit.state import State  # noqa: E402
 
 from . import pg  # noqa: E402
@@ -33,12 +33,15 @@ PORT_RANGE = (18100, 19000, 100)
 
 
 def free_base_port() -> int:
-    """$PGHALO_LAB_BASE_PORT, else the first base in PORT_RANGE whose ports are all free."""
+    """$PGHALO_LAB_BASE_PORT, else the first base in PORT_RANGE whose ports are all free and
+    whose network namespaces (netns mode) do not exist."""
     if os.environ.get("PGHALO_LAB_BASE_PORT"):
         return int(os.environ["PGHALO_LAB_BASE_PORT"])
+    taken = set(netns.existing_namespaces()) if os.geteuid() == 0 else set()
     for base in range(*PORT_RANGE):
         probe = build_spec(agent="patroni", base_port=base)
-        if all(ops.port_free(p) for p in probe.all_ports()):
+        names = set(netns.NetPlan(base, probe.nodes).namespaces())
+        if all(ops.port_free(p) for p in probe.all_ports()) and not names & taken:
             return base
     raise LabError(f"no free base port in {PORT_RANGE[0]}..{PORT_RANGE[1]}")
 
@@ -152,7 +155,9 @@ class Lab:
     # REST and cluster view.
     def rest(self, node: str | int, path: str, method: str = "GET", body=None,
              timeout: float = 2.0) -> tuple[int | None, object]:
-        return cluster.rest(self.spec.rest_port(self.number(node)), path, method, body, timeout)
+        n = self.number(node)
+        return cluster.rest(self.spec.rest_port(n), path, method, body, timeout,
+                            host=self.spec.node_host(n))
 
     def views(self) -> list[cluster.NodeView]:
         return cluster.observe(self.spec)
@@ -191,7 +196,7 @@ class Lab:
         if via == "socket":
             parts = {"host": self.spec.socket_dir(n), "user": "postgres"}
         else:
-            parts = {"host": HOST, "user": LAB_ROLE, "password": LAB_PASSWORD}
+            parts = {"host": self.spec.node_host(n), "user": LAB_ROLE, "password": LAB_PASSWORD}
         parts.update(port=self.spec.pg_port(n), dbname="postgres", application_name="pghalo-test")
         parts.update(extra)
         return " ".join(f"{k}={_conninfo_value(v)}" for k, v in parts.items())
@@ -225,8 +230,34 @@ class Lab:
     def start_etcd(self, member: int) -> None:
         ops.start_etcd(self.state, member)
 
+    # Network cuts (netns labs only).
+    def cut(self, node: str | int, target: str, one_way: str | None = None):
+        """Cuts node from target ("all", "etcd", "peers", "host", "node:M"); see labkit.netns."""
+        return ops.cut(self.state, self.number(node), target, one_way)
+
+    def heal(self, node: str | int | None = None) -> None:
+        ops.heal(self.state, None if node is None else self.number(node))
+
+    def active_cuts(self) -> dict[int, list[str]]:
+        return ops.active_cuts(self.state)
+
     def agent_alive(self, node: str | int) -> bool:
         return procs.alive(self.state.procs.get(f"agent{self.number(node)}"))
+
+    def log_size(self, node: str | int) -> int:
+        """The agent log's length now: pass it to log_since to read what comes after."""
+        try:
+            return self.spec.agent_log(self.number(node)).stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, node: str | int, offset: int) -> str:
+        try:
+            with open(self.spec.agent_log(self.number(node)), "rb") as f:
+                f.seek(offset)
+                return f.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def log_tail(self, node: str | int, lines: int = 40) -> str:
         return procs.log_tail(self.spec.agent_log(self.number(node)), lines)
