@@ -25,8 +25,22 @@ TABLE = "pghalo_probe"
 CREATE_TABLE = (f"CREATE TABLE IF NOT EXISTS {TABLE} (key text PRIMARY KEY, node text NOT NULL, "
                 "client_time double precision, server_time timestamptz NOT NULL "
                 "DEFAULT clock_timestamp())")
-INSERT = f"INSERT INTO {TABLE} (key, node, client_time) VALUES (%s, %s, %s)"
+# The WAL position after the row, so lost rows can be measured in bytes (maximum_lag_on_failover).
+INSERT = (f"INSERT INTO {TABLE} (key, node, client_time) VALUES (%s, %s, %s) "
+          "RETURNING pg_current_wal_insert_lsn()::text")
 READ_ONLY_SQLSTATE = "25006"
+# A cancelled wait for a synchronous standby still reports success, with this warning: the row is
+# committed locally only, so it is not an acknowledgement a client may rely on.
+SYNC_WAIT_CANCELLED = "canceling wait for synchronous replication"
+
+
+def parse_lsn(text: str | None) -> int | None:
+    """'16/B374D848' -> its byte position; None for None or garbage."""
+    try:
+        high, low = str(text).split("/")
+        return (int(high, 16) << 32) | int(low, 16)
+    except (ValueError, AttributeError):
+        return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +50,7 @@ class Ack:
     sent: float  # time.monotonic() when the INSERT was sent
     acked: float  # time.monotonic() when its success came back
     wall: float  # time.time() at `acked`, to line up with the agents' logs
+    lsn: int | None = None  # the node's WAL insert position after the row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -285,7 +300,8 @@ class WriteProbe:
             self.attempts[node] += 1
         sent = time.monotonic()
         try:
-            pg.execute_async(conn, INSERT, (key, node, time.time()), self.statement_timeout + 0.5)
+            rows = pg.execute_async(conn, INSERT, (key, node, time.time()),
+                                    self.statement_timeout + 0.5)
         except TimeoutError:
             self._count(node, "timeout")
         except pg.psycopg2.Error as e:
@@ -295,8 +311,13 @@ class WriteProbe:
             self._count(node, f"error {e.pgcode}" if e.pgcode else "connection lost")
         else:
             acked = time.monotonic()
+            notices, conn.notices[:] = list(conn.notices), []
+            if any(SYNC_WAIT_CANCELLED in n for n in notices):
+                self._count(node, "sync wait cancelled")
+                return conn
+            lsn = parse_lsn(rows[0][0]) if rows else None
             with self._lock:
-                self.acks.append(Ack(key, node, sent, acked, time.time()))
+                self.acks.append(Ack(key, node, sent, acked, time.time(), lsn))
             return conn
         conn.close()
         return None
