@@ -181,8 +181,8 @@ Status cmd_remove(Context& ctx, const std::string& name, Format format) {
     return make_error(removed.error().code,
                       "cannot remove cluster " + name + " from etcd: " + removed.error().message);
   }
-  ctx.out << "Removed every key of cluster " << name << " under " << ctx.settings.namespace_
-          << " from etcd. Its agents, if any still run, will write their keys again.\n";
+  ctx.out << "Removed every key of cluster " << name << " (" << store->layout().prefix()
+          << ") from etcd. Its agents, if any still run, will write their keys again.\n";
   return ok_status();
 }
 

@@ -23,7 +23,7 @@ const char kWalPosition[] =
 
 std::string lag_sql() {
   return std::string(
-             "SELECT application_name, coalesce(client_addr::text, 'local') AS client, state, "
+             "SELECT application_name, coalesce(pg_catalog.host(client_addr), 'local') AS client, state, "
              "sync_state, "
              "pg_catalog.pg_wal_lsn_diff(w.lsn, sent_lsn)::bigint AS sent_lag, "
              "pg_catalog.pg_wal_lsn_diff(sent_lsn, write_lsn)::bigint AS write_lag, "

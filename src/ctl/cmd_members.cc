@@ -123,15 +123,20 @@ bool restart_one(Context& ctx, const model::Member& member, const RestartPlan& p
     r = ctx.rest.send(request);
   } else {
     r = send_while_monitoring(ctx, monitor, request);
+    // The agent may answer before its REST status shows PostgreSQL running again.
+    poll_until(ctx, monitor, [&] {
+      const MemberStatus& s = monitor.latest().at(name);
+      return s.reachable && s.state == "running";
+    }, std::chrono::seconds(15));
     monitor.finish();
   }
   if (r.ok() && r->status == 200) {
     ctx.out << "Success: restart on member " << name << "\n";
     if (auto down = monitor.downtime(name)) {
       ctx.out << "  PostgreSQL on " << name << " was down for "
-              << format_range(down->first, down->second)
-              << (is_leader ? ": writes were unavailable meanwhile" : "") << "\n";
+              << format_range(down->first, down->second) << "\n";
     }
+    if (is_leader) ctx.out << "  " << monitor.describe_write_outage() << "\n";
     return true;
   }
   if (r.ok() && r->status == 202) {
@@ -163,11 +168,13 @@ bool wait_for_reinit(Context& ctx, const model::Member& member, const ReinitOpti
   monitor.poll();
   poll_until(ctx, monitor, [&] {
     const MemberStatus& s = monitor.latest().at(name);
-    if (!s.reachable || s.state != "running") started = true;
-    bool done = started ? s.reachable && s.state != "creating replica" && s.state != "stopped" &&
-                              s.state != "starting"
-                        : ctx.clock.now() >= start_deadline;
-    return done;
+    if (!started) {
+      if (s.reachable && s.state == "running") return ctx.clock.now() >= start_deadline;
+      started = true;
+    }
+    // Rebuilding goes through stopping, creating replica and starting; it ends running, or in
+    // a failed state that the agent will not leave by itself.
+    return s.reachable && (s.state == "running" || s.state.find("failed") != std::string::npos);
   }, o.wait_timeout);
   monitor.finish();
   const MemberStatus& s = monitor.latest().at(name);

@@ -30,8 +30,8 @@ Status list_one(Context& ctx, const std::string& name, const ListOptionsCmd& opt
   ctx.out << render_members(view, name, member_lags(view, statuses, cluster->status.optime.value),
                             render);
   if (view.members.empty() && !cluster->initialize && !cluster->config) {
-    ctx.err << "no cluster '" << name << "' under " << ctx.settings.namespace_
-            << " in etcd: check the cluster name and the namespace\n";
+    ctx.err << "no cluster '" << name << "' in etcd (nothing under " << store->layout().prefix()
+            << "): check the cluster name and the namespace\n";
   }
   return ok_status();
 }
@@ -80,7 +80,7 @@ Status cmd_show_config(Context& ctx, const OptionalText& cluster_arg) {
   ctx.out << dump_yaml(cluster->config.value_or(nlohmann::json::object())) << "\n";
   if (!cluster->config) {
     ctx.err << "cluster '" << *name << "' has no configuration in etcd (no "
-            << ctx.settings.namespace_ << "/" << *name << "/config key)\n";
+            << store->layout().key(dcs::kConfigKey) << " key)\n";
   }
   return ok_status();
 }

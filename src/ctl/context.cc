@@ -27,12 +27,12 @@ Result<model::ClusterState> read_cluster(Context& ctx, dcs::ClusterStore& store,
                                          const std::string& scope) {
   auto cluster = store.read_cluster();
   if (cluster.ok()) return cluster;
-  std::string section = ctx.settings.etcd.from_v2_section ? "etcd" : "etcd3";
+  std::string from = ctx.settings.etcd_source.empty() ? ctx.settings.source
+                                                      : ctx.settings.etcd_source;
   return make_error(cluster.error().code,
                     "cannot read cluster '" + scope + "' from etcd: " + cluster.error().message +
-                        "\nconfigured endpoints: " + join(ctx.settings.etcd.hosts, ", ") +
-                        " (the " + section + " section of " + ctx.settings.source +
-                        "). Check that etcd runs and has quorum (etcdctl endpoint health) and "
+                        "\nconfigured endpoints: " + join(ctx.settings.etcd.hosts, ", ") + " (" +
+                        from + "). Check that etcd runs and has quorum (etcdctl endpoint health) and "
                         "that the certificates are the right ones.");
 }
 

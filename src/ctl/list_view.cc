@@ -168,7 +168,13 @@ std::map<std::string, MemberLag> member_lags(const ClusterView& view,
         if (!at) return std::nullopt;
         return reference > *at ? reference - *at : 0;
       };
-      lag.receive = behind(it->second.received ? it->second.received : it->second.replayed);
+      // Right after a restart the receive position restarts at a segment boundary, behind
+      // replay; like Patroni's xlog_location, take whichever is further.
+      auto received = it->second.received;
+      if (!received || (it->second.replayed && *it->second.replayed > *received)) {
+        received = it->second.replayed;
+      }
+      lag.receive = behind(received);
       lag.replay = behind(it->second.replayed);
     } else {
       lag.receive = m.lag;

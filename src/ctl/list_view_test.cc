@@ -131,6 +131,25 @@ TEST(ListView, LagsComeFromTheMembersWhenTheyAnswer) {
   EXPECT_FALSE(fallback["b"].replay.has_value());
 }
 
+TEST(ListView, AReceivePositionBehindReplayCountsAsReplay) {
+  // A restarted standby reports its receive position from a segment start, behind what it
+  // already replayed: the receive lag must not exceed the replay lag.
+  ClusterView view;
+  MemberView leader, replica;
+  leader.name = "a";
+  leader.is_leader = true;
+  replica.name = "b";
+  view.members = {leader, replica};
+  MemberStatus a, b;
+  a.reachable = b.reachable = true;
+  a.location = 1000;
+  b.received = 0;
+  b.replayed = 800;
+  auto lags = member_lags(view, {{"a", a}, {"b", b}}, 10);
+  EXPECT_EQ(lags["b"].receive, 200u);
+  EXPECT_EQ(lags["b"].replay, 200u);
+}
+
 TEST(ListView, LagInMbRoundsHalfToEvenLikePython) {
   EXPECT_EQ(python_round(0.5), 0);
   EXPECT_EQ(python_round(1.5), 2);
@@ -142,7 +161,7 @@ TEST(ListView, AnUnknownClusterListsNothingAndSaysSo) {
   CtlFixture f;
   f.load_scenario("healthy");
   EXPECT_EQ(f.run({"list", "nosuch"}), 0);
-  EXPECT_NE(f.errors().find("no cluster 'nosuch' under /service"), std::string::npos);
+  EXPECT_NE(f.errors().find("no cluster 'nosuch' in etcd (nothing under /service/nosuch/)"), std::string::npos);
 }
 
 }  // namespace

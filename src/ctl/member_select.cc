@@ -92,13 +92,15 @@ Result<Selection> select_members(Context& ctx, const model::ClusterState& cluste
                    (options.role == "any" ? std::string("members") : options.role + " members") +
                    " in etcd (is its agent running?)");
   }
-  print_members(ctx, cluster, cluster_name);
-  std::vector<std::string> chosen;
   for (const auto& name : options.members) {
     if (cluster.member(model::MemberName(name)) == nullptr) {
       return invalid("'" + name + "' is not a member of cluster '" + cluster_name +
                      "'; its members are: " + member_names(view_cluster(cluster)));
     }
+  }
+  print_members(ctx, cluster, cluster_name);
+  std::vector<std::string> chosen;
+  for (const auto& name : options.members) {
     if (!contains(candidate_names, name)) {
       ctx.err << "skipping " << name << ": its role is not " << options.role << "\n";
       continue;

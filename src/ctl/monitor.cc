@@ -164,6 +164,7 @@ std::string OperationMonitor::describe_write_outage() const {
 
 Result<RestResponse> send_while_monitoring(Context& ctx, OperationMonitor& monitor,
                                           const RestRequest& request) {
+  monitor.poll();  // how things were before the request
   std::promise<Result<RestResponse>> promise;
   auto answer = promise.get_future();
   std::thread sender([&] { promise.set_value(ctx.rest.send(request)); });

@@ -78,8 +78,8 @@ class OperationMonitor {
   std::map<std::string, Duration> last_running_at_;
 };
 
-// Sends `request` on a helper thread and polls `monitor` until the answer arrives (bounded by
-// the request's timeout).
+// Polls once, then sends `request` on a helper thread and polls `monitor` until the answer
+// arrives (bounded by the request's timeout).
 Result<RestResponse> send_while_monitoring(Context& ctx, OperationMonitor& monitor,
                                           const RestRequest& request);
 

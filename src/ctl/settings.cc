@@ -232,7 +232,10 @@ Result<CtlSettings> load_settings(const GlobalOptions& options, const Env& envir
   settings.source = source->label;
   settings.timeout = options.timeout;
   if (!has("postgresql")) settings.superuser = settings.replication = std::nullopt;
+  settings.etcd_source = std::string("the ") + (settings.etcd.from_v2_section ? "etcd" : "etcd3") +
+                         " section of " + source->label;
   if (dcs_url) {
+    settings.etcd_source = options.dcs_url.empty() ? "$DCS_URL" : "--dcs-url";
     settings.etcd.hosts = dcs_url->hosts;
     if (dcs_url->protocol) settings.etcd.protocol = *dcs_url->protocol;
     if (dcs_url->namespace_) settings.namespace_ = *dcs_url->namespace_;

@@ -34,6 +34,7 @@ struct CtlSettings {
   std::optional<std::string> scope;  // absent: commands need the cluster name argument
   std::string namespace_ = "/service";
   config::EtcdConfig etcd;
+  std::string etcd_source;  // "--dcs-url" or "the etcd3 section of <file>", for messages
   RestClientOptions rest;
   // From postgresql.authentication (or as the agent derives them), when the file has them.
   std::optional<config::PgUser> superuser, replication;

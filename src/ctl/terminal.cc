@@ -62,7 +62,8 @@ std::optional<std::string> TerminalPrompter::read_line(const std::string& questi
     std::cout << "\n";
   }
   if (line && !line->empty() && line->back() == '\r') line->pop_back();
-  if (!line && !::isatty(0)) std::cout << "\n";
+  // Piped answers are not echoed: end the question's line so what follows starts on its own.
+  if (!::isatty(0)) std::cout << "\n";
   return line;
 }
 
