@@ -343,6 +343,23 @@ class PghaloctlOnALab(unittest.TestCase):
         self.assertIn(dead, result.err)
         self.assertIn("cannot read cluster", result.err)
 
+    def test_14b_a_frozen_agent_costs_one_request_timeout(self):
+        replica = sorted(self.lab.replicas())[0]
+        self.lab.kill(replica, "STOP")  # its REST API accepts connections and never answers
+        try:
+            version = self.ctl("--request-timeout", "2", "version", SCOPE, timeout=30)
+            self.assertLess(version.seconds, 10, version)
+            self.assertIn(f"{replica}: failed to get version", version.out)
+            others = set(self.lab.nodes) - {replica}
+            for node in others:
+                self.assertRegex(version.out, rf"{node}: Patroni \d+\.\d+\.\d+")
+            listing = self.ctl("--request-timeout", "2", "list", timeout=30)
+            self.assertLess(listing.seconds, 10, listing)
+            self.assertIn(replica, listing.out)
+        finally:
+            self.lab.kill(replica, "CONT")
+        self.lab.wait_healthy(90)
+
     def test_15_remove_deletes_only_the_named_cluster(self):
         self.ctl("edit-config", "ghost", "--apply", "-", "--force", stdin="ttl: 30\n")
         self.assertIn("ttl: 30", self.ctl("show-config", "ghost").out)
