@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "ctl/testing/ctl_fixture.h"
 
 namespace pghalo::ctl {
@@ -45,6 +47,31 @@ TEST(Cli, HelpAndVersionNeedNoConfiguration) {
   f.out.str("");
   EXPECT_EQ(f.run({"version"}), 0);
   EXPECT_EQ(f.output().rfind("pghaloctl version ", 0), 0u);
+}
+
+TEST(Cli, ColourOnlyOnATerminalThatAllowsIt) {
+  struct Case {
+    bool terminal;
+    std::map<std::string, std::string> env;
+    std::vector<std::string> extra;
+    bool coloured;
+  };
+  for (const auto& c : std::vector<Case>{
+           {false, {}, {}, false},
+           {true, {}, {}, true},
+           {true, {{"NO_COLOR", "1"}}, {}, false},
+           {true, {{"TERM", "dumb"}}, {}, false},
+           {true, {}, {"--no-color"}, false},
+       }) {
+    CtlFixture f;
+    f.load_scenario("healthy");
+    f.run_on_terminal = c.terminal;
+    f.run_environment = c.env;
+    std::vector<std::string> args = c.extra;
+    args.push_back("list");
+    ASSERT_EQ(f.run(args), 0) << f.errors();
+    EXPECT_EQ(f.output().find("\033[") != std::string::npos, c.coloured) << f.output();
+  }
 }
 
 TEST(Cli, AnUnreachableEtcdIsARuntimeFailureNamingTheEndpoints) {

@@ -147,6 +147,8 @@ Context& CtlFixture::context() {
 int CtlFixture::run(const std::vector<std::string>& args) {
   CliDeps deps;
   deps.environment = {{"HOME", "/nonexistent"}};
+  deps.environment.insert(run_environment.begin(), run_environment.end());
+  deps.stdout_is_terminal = run_on_terminal;
   deps.host.is_directory = [](const std::string&) { return true; };
   deps.host.is_executable_file = [](const std::string&) { return true; };
   deps.make_kv = [this](const CtlSettings&) -> std::unique_ptr<dcs::etcd::KvApi> {

@@ -83,8 +83,11 @@ struct CtlFixture {
   // Each member of the loaded scenario answers GET /patroni like Patroni does.
   void serve_statuses();
   Context& context();
-  // Runs the whole command line (fakes behind it); returns the exit code.
+  // Runs the whole command line (fakes behind it); returns the exit code. `run_environment`
+  // is added to its environment; `run_on_terminal` pretends stdout is a terminal.
   int run(const std::vector<std::string>& args);
+  std::map<std::string, std::string> run_environment;
+  bool run_on_terminal = false;
   std::string output() const { return out.str(); }
   std::string errors() const { return err.str(); }
 };

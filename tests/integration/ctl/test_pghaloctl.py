@@ -106,6 +106,7 @@ class PghaloctlOnALab(unittest.TestCase):
         listing = self.ctl("list")
         ctlkit.check_golden(self, "list.txt", self.normalised(listing.out))
         self.assertIn(f"Cluster: {SCOPE} ({self.sysid})", listing.out)
+        self.assertNotIn("\033[", listing.out)  # a pipe gets no colour
         topology = self.ctl("topology")
         ctlkit.check_golden(self, "topology.txt", self.normalised(topology.out))
         history = self.ctl("history")
