@@ -76,7 +76,7 @@ bool read_time(std::string_view s, std::size_t& pos, Fields& f) {
 }
 
 std::string two(int v) {
-  char buf[8];
+  char buf[12];  // any int: GCC's -O2 format-truncation check (-Werror) sees the whole range
   std::snprintf(buf, sizeof buf, "%02d", v);
   return buf;
 }
