@@ -194,7 +194,12 @@ Status LocalPostgres::run_status_query(model::PgObservation* observation) {
     auto results = probe_session_->query(status_query_sql(), kProbeQueryTimeout);
     if (results.ok()) {
       Status applied = apply_status_results(*results, observation);
-      if (!applied.ok()) probe_session_.reset();
+      if (!applied.ok()) {
+        probe_session_.reset();
+      } else {
+        observation->accepting_connections = true;  // the memo reads it; probe_process agrees
+        replica_timeline_.apply(observation);
+      }
       return applied;
     }
     bool broken_connection = results.error().code == ErrorCode::kUnavailable;

@@ -24,6 +24,7 @@
 #include "pg/data_dir.h"
 #include "pg/pg_session.h"
 #include "pg/postgres.h"
+#include "pg/status_query.h"
 #include "process/process_runner.h"
 
 namespace pghalo::pg {
@@ -120,11 +121,12 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   process::ProcessRunner& runner_;
   const Clock& clock_;
 
-  std::mutex probe_mutex_;  // guards probe_session_, last_data_dir_ and last_control_
+  std::mutex probe_mutex_;  // guards probe_session_, replica_timeline_, last_data_dir_, last_control_
   // What the last observe() saw on disk, reused by observe_status().
   model::DataDirState last_data_dir_ = model::DataDirState::kEmpty;
   std::optional<model::ControlData> last_control_;
   std::unique_ptr<PgSession> probe_session_;
+  ReplicaTimelineMemo replica_timeline_;  // guarded by probe_mutex_ too
 
   std::mutex state_mutex_;  // guards written_parameters_
   std::optional<std::map<std::string, std::string>> written_parameters_;

@@ -182,4 +182,15 @@ Status apply_status_results(const std::vector<QueryResult>& results,
   return apply_slots(results[3], observation);
 }
 
+void ReplicaTimelineMemo::apply(model::PgObservation* observation) {
+  if (!observation->accepting_connections || !observation->in_recovery ||
+      observation->postmaster_pid != postmaster_pid_) {
+    postmaster_pid_ = observation->postmaster_pid;
+    highest_ = model::TimelineId(0);
+  }
+  if (!observation->accepting_connections || !observation->in_recovery) return;
+  if (observation->timeline.value > highest_.value) highest_ = observation->timeline;
+  observation->timeline = highest_;
+}
+
 }  // namespace pghalo::pg

@@ -4,6 +4,7 @@
 // Not here: connecting, pg_controldata, postmaster.pid. Pure; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,20 @@ const std::string& status_query_sql();
 // observation is then left partly filled and the caller must not trust it.
 Status apply_status_results(const std::vector<QueryResult>& results,
                             model::PgObservation* observation);
+
+// A replica's timeline while its WAL receiver is down comes from the last restartpoint in the
+// control file, which can lag a timeline switch it already replayed by a whole checkpoint_timeout:
+// after its upstream stops, a replica that streamed timeline 2 would report 1 and look as if it
+// had missed the promotion. A running replica never goes back a timeline, so the highest one this
+// postmaster reported stands until the postmaster changes or the server leaves recovery.
+class ReplicaTimelineMemo {
+ public:
+  // Raises `observation->timeline` to the highest seen for this postmaster while in recovery.
+  void apply(model::PgObservation* observation);
+
+ private:
+  std::optional<int> postmaster_pid_;
+  model::TimelineId highest_;
+};
 
 }  // namespace pghalo::pg

@@ -108,3 +108,44 @@ TEST(StatusQuerySql, IsOneRoundTripOfFourStatements) {
 
 }  // namespace
 }  // namespace pghalo::pg
+
+namespace pghalo::pg {
+namespace {
+
+model::PgObservation replica_on(int pid, std::int64_t timeline, bool in_recovery = true) {
+  model::PgObservation obs;
+  obs.postmaster_pid = pid;
+  obs.accepting_connections = true;
+  obs.in_recovery = in_recovery;
+  obs.timeline = model::TimelineId(timeline);
+  return obs;
+}
+
+// Lab, seed profile: after the leader on timeline 2 stopped, a replica that had streamed
+// timeline 2 reported its control file's 1 for five minutes and refused to lead.
+TEST(ReplicaTimelineMemo, KeepsTheStreamedTimelineWhenTheReceiverStops) {
+  ReplicaTimelineMemo memo;
+  auto streaming = replica_on(100, 2);
+  memo.apply(&streaming);
+  auto receiver_gone = replica_on(100, 1);
+  memo.apply(&receiver_gone);
+  EXPECT_EQ(receiver_gone.timeline.value, 2);
+}
+
+TEST(ReplicaTimelineMemo, ForgetsOnANewPostmasterOrOutOfRecovery) {
+  ReplicaTimelineMemo memo;
+  auto before = replica_on(100, 3);
+  memo.apply(&before);
+  auto restarted = replica_on(200, 1);
+  memo.apply(&restarted);
+  EXPECT_EQ(restarted.timeline.value, 1);
+  auto promoted = replica_on(200, 2, /*in_recovery=*/false);
+  memo.apply(&promoted);
+  EXPECT_EQ(promoted.timeline.value, 2);
+  auto demoted = replica_on(200, 1);
+  memo.apply(&demoted);
+  EXPECT_EQ(demoted.timeline.value, 1);
+}
+
+}  // namespace
+}  // namespace pghalo::pg
