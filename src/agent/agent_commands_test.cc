@@ -183,3 +183,39 @@ TEST_F(AgentCommandsTest, FailsafeModeKeepsThePrimaryWhileEveryMemberAnswers) {
 
 }  // namespace
 }  // namespace pghalo::agent
+
+namespace pghalo::agent {
+namespace {
+
+TEST_F(AgentCommandsTest, SynchronousModeListsAStandbyAndOnlyItMayTakeOver) {
+  model::PatchConfigCommand p;
+  p.patch = nlohmann::json{{"synchronous_mode", true}};
+  ASSERT_EQ(send(leader, p).status, 200);
+  std::string sync_standby;
+  ASSERT_TRUE(c.run_until([&] {
+    auto kv = c.kv.get("/db/postgres/sync");
+    if (!kv) return false;
+    auto value = nlohmann::json::parse(kv->value);
+    if (!value["sync_standby"].is_string()) return false;
+    sync_standby = value["sync_standby"].get<std::string>();
+    return value["leader"] == leader && !sync_standby.empty();
+  }, 60s));
+  std::string async_standby = sync_standby == "node1" ? "node2" : (sync_standby == "node2" ? "node3" : "node1");
+  if (async_standby == leader) async_standby = sync_standby == "node1" ? "node3" : (sync_standby == "node2" ? "node1" : "node2");
+  ASSERT_NE(async_standby, leader);
+  ASSERT_NE(async_standby, sync_standby);
+
+  model::SwitchoverCommand s;
+  s.leader = model::MemberName(leader);
+  s.candidate = model::MemberName(async_standby);
+  auto refused = send(leader, s);
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_EQ(refused.body, "candidate name does not match with sync_standby");
+
+  c.kill_node(leader);
+  ASSERT_TRUE(c.run_until([&] { return c.leader() && *c.leader() != leader; }, 120s));
+  EXPECT_EQ(*c.leader(), sync_standby) << "only the synchronous standby may take the lock";
+}
+
+}  // namespace
+}  // namespace pghalo::agent

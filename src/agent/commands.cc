@@ -24,15 +24,25 @@ model::CommandReply Agent::run_switchover(const model::SwitchoverCommand& c) {
   std::optional<model::MemberName> leader = cluster->leader ? std::optional(cluster->leader->name) : std::nullopt;
   if (!c.scheduled_at) {
     if (c.leader && (!leader || *c.leader != *leader)) return text(412, "leader name does not match");
+    // Synchronous mode: only a listed synchronous standby is certain to hold every acknowledged
+    // commit, so a planned switchover may go nowhere else (a failover may, as Patroni allows).
+    bool sync_mode = ha_config_.synchronous_mode;
+    auto is_sync = [&](const model::MemberName& name) { return cluster->sync && cluster->sync->lists(name); };
+    if (c.candidate && sync_mode && !c.is_failover && !is_sync(*c.candidate)) {
+      return text(412, "candidate name does not match with sync_standby");
+    }
     if (c.candidate && !cluster->member(*c.candidate)) return text(412, "candidate does not exists");
     std::vector<peer::PeerTarget> targets;
     for (const auto& [name, m] : cluster->members) {
       if (leader && name == *leader) continue;
       if (c.candidate && name != *c.candidate) continue;
+      if (!c.candidate && sync_mode && !is_sync(name)) continue;
       targets.push_back({name, m.api_url});
     }
     if (targets.empty()) {
-      return text(412, action + " is not possible: cluster does not have members except leader");
+      return text(412, action + (sync_mode && !c.candidate
+                                     ? " is not possible: can not find sync_standby"
+                                     : " is not possible: cluster does not have members except leader"));
     }
     bool any_good = false;
     for (const auto& p : deps_.peers->fetch_status(targets, kPeerTimeout)) {
