@@ -202,11 +202,14 @@ int CtlFixture::run(const std::vector<std::string>& args) {
   std::string config = "/tmp/pghaloctl-test-" + std::to_string(::getpid()) + ".yml";
   std::ofstream(config) << "scope: " << *settings.scope << "\nnamespace: " << settings.namespace_
                         << "\netcd3:\n  hosts: 127.0.0.1:2379\n";
+  // Removed however run_cli ends: a throwing test must not leave the file in /tmp.
+  struct RemoveOnExit {
+    const std::string& path;
+    ~RemoveOnExit() { std::remove(path.c_str()); }
+  } remove_config{config};
   std::vector<std::string> with_config = {"-c", config};
   with_config.insert(with_config.end(), args.begin(), args.end());
-  int code = run_cli(with_config, deps);
-  std::remove(config.c_str());
-  return code;
+  return run_cli(with_config, deps);
 }
 
 std::string golden(const std::string& name, const std::string& actual) {
