@@ -206,6 +206,9 @@ struct Memory {
   PgState state = PgState::kStopped;  // published in the member key
   Role role = Role::kUninitialized;   // published while PostgreSQL does not answer
   bool was_primary = false;           // PostgreSQL answered as a primary last time it answered
+  // PostgreSQL ran as a primary since it last rejoined a leader: it may hold WAL the leader
+  // lacks, so it must go through the rejoin (divergence check, pg_rewind) before following.
+  bool rejoin_pending = false;
   std::optional<LeaseId> leader_lease;         // the lease we last held the leader key on
   std::optional<MemberName> following;         // upstream we configured
   bool releasing_for_switchover = false;       // stopped PG for a switchover; release next

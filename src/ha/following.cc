@@ -21,6 +21,35 @@ Decision decide_following(const Ctx& ctx) {
     return ctx.make(Reason::kLeaderMemberUnknown,
                     "waiting for " + leader.value + " to publish its member key");
   }
+  if (ctx.mem.rejoin_pending) {
+    // Typically the fence stopped us while etcd was out of reach and we came back read-only
+    // without upstream: merely pointing replication at the new leader would leave our extra WAL
+    // in place and the replica stuck on the old timeline. The rejoin checks and rewinds.
+    Decision d = ctx.make(Reason::kStoppingToRejoin,
+                          "this server was a primary since it last followed a leader; stopping it "
+                          "to rejoin " + leader.value + " (pg_rewind if it diverged)");
+    d.actions.push_back(StopPostgres{StopMode::kFast});
+    d.memory.following.reset();
+    d.wake_in = Duration(0);
+    return d;
+  }
+  const auto& pg = ctx.obs.pg;
+  if (ctx.mem.following == leader && !pg.streaming() && leader_member->timeline &&
+      pg.timeline.value < leader_member->timeline->value) {
+    // A replica can receive WAL from its old primary that the promoted member never got (a
+    // one-way cut: the old primary still sends). Past the fork it can never stream from the new
+    // timeline; the rejoin finds out and rewinds, or simply restarts it when it has not diverged.
+    Decision d = ctx.make(Reason::kStoppingToRejoin,
+                          "not streaming, on timeline " + std::to_string(pg.timeline.value) +
+                              " behind the leader's " +
+                              std::to_string(leader_member->timeline->value) +
+                              "; stopping to rejoin " + leader.value +
+                              " (pg_rewind if it diverged)");
+    d.actions.push_back(StopPostgres{StopMode::kFast});
+    d.memory.following.reset();
+    d.wake_in = Duration(0);
+    return d;
+  }
   if (ctx.mem.following != leader) {
     Decision d = ctx.make(Reason::kFollowingNewLeader, "following the new leader " + leader.value);
     d.actions.push_back(FollowLeader{leader});

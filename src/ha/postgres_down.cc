@@ -55,6 +55,7 @@ Decision decide_postgres_down(const Ctx& ctx) {
       Decision rejoin = ctx.make(Reason::kRejoiningLeader, "rejoining " + leader->value);
       rejoin.actions.push_back(Rejoin{*leader});
       rejoin.memory.following = *leader;
+      rejoin.memory.rejoin_pending = false;
       return rejoin;
     }
     Decision alone = ctx.make(Reason::kStartingReplicaWithoutLeader);

@@ -36,6 +36,7 @@ void settle_published_state(const Ctx& ctx, Decision& d) {
   const auto& pg = ctx.obs.pg;
   Memory& m = d.memory;
   if (pg.accepting_connections) m.was_primary = !pg.in_recovery;
+  if (m.was_primary) m.rejoin_pending = true;
 
   if (auto job = starting_job(ctx, d)) {
     m.state = state_during(*job, ctx);

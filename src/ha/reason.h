@@ -69,6 +69,7 @@ namespace pghalo::ha {
   X(kFollowingLeader, "a replica following the leader; nothing to do")                           \
   X(kFollowingNewLeader, "the leader changed; pointing replication at the new leader")           \
   X(kDemotingLostLock, "PostgreSQL is a primary but another member holds the lock; demoting")    \
+  X(kStoppingToRejoin, "a former primary running read-only; stopping it to rejoin (pg_rewind)")   \
   X(kLeaderMemberUnknown, "the leader has not published how to reach it yet; waiting")           \
   /* paused (maintenance mode) */                                                                 \
   X(kPausedNoAction, "paused; no automatic action")                                              \
