@@ -83,6 +83,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--crash-phase", type=float, default=None, metavar="FRACTION",
                    help="kill this fraction of loop_wait after a keepalive (default: repetition "
                         "i of n uses (i + 0.5) / n, so the phases spread over the loop)")
+    p.add_argument("--rep-offset", type=int, default=0, metavar="N",
+                   help="number the repetitions from N: odd ones run Patroni first and "
+                        "pghaloctl before patronictl (to continue a run in parts)")
     p.add_argument("--soak-minutes", type=float, default=None, help="default 10")
     p.add_argument("--soak-profiles", default=",".join(SOAK_PROFILES))
     p.add_argument("--soak-reps", type=int, default=1, help="soak labs per agent and profile")
@@ -253,7 +256,7 @@ class Runner:
             if "crash" in only:
                 phase = self.args.crash_phase
                 if phase is None:
-                    phase = (rep + 0.5) / self.args.reps
+                    phase = (rep - self.args.rep_offset + 0.5) / self.args.reps
                 failed |= not self._handover(
                     ctx, lab, "crash",
                     lambda: failover.crash(lab, phase, loop_wait, ttl, timeout), timeout)
@@ -360,7 +363,7 @@ class Runner:
         lab_measures = set(args.only) - {"soak"}
         if lab_measures:
             for profile in args.profiles:
-                for rep in range(args.reps):
+                for rep in range(args.rep_offset, args.rep_offset + args.reps):
                     agents = list(args.agents) if rep % 2 == 0 else list(reversed(args.agents))
                     for agent in agents:
                         self.round(agent, profile, rep)

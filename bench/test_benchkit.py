@@ -70,6 +70,7 @@ class StatsTest(unittest.TestCase):
         self.assertEqual(stats.ratio_cell(0.333), "0.33x")
         self.assertEqual(stats.ratio_cell(41.2), "41.2x")
         self.assertEqual(stats.ratio_cell(0.004), "0.0040x")
+        self.assertEqual(stats.ratio_cell(0.0), "0x")
 
 
 class ReportTest(unittest.TestCase):
@@ -85,6 +86,13 @@ class ReportTest(unittest.TestCase):
         self.assertIn("0.24x", row)
         self.assertNotIn("graceful", table)  # rows without samples are left out
         self.assertEqual(report.failures(records), ["patroni fast rep 0 crash: boom"])
+
+    def test_derived_figure(self):
+        rec = record("pghalo", "crash", {"event_to_first_write_s": 10.5,
+                                         "event_to_key_gone_s": 10.0})
+        self.assertAlmostEqual(report.figure(rec, "key_gone_to_first_write_s"), 0.5)
+        self.assertIsNone(report.figure(record("pghalo", "crash", {}),
+                                        "key_gone_to_first_write_s"))
 
     def test_profiles_keep_their_first_seen_order(self):
         records = [record("pghalo", "crash", {"gap_s": 1.0}, profile="seed"),

@@ -33,7 +33,12 @@ ROWS = [
     Row("1. crash failover: write gap (s)", "crash", "gap_s"),
     Row("   lease time left at the kill (s)", "crash", "lease_left_s"),
     Row("   agent's share: kill to first write - lease left (s)", "crash", "reaction_s"),
+    Row("   leader key gone to first write on the new primary (s)", "crash",
+        "key_gone_to_first_write_s"),
     Row("2. graceful stop: write gap (s)", "graceful", "gap_s"),
+    Row("   SIGTERM to leader key gone (s)", "graceful", "event_to_key_gone_s"),
+    Row("   leader key gone to first write on the new primary (s)", "graceful",
+        "key_gone_to_first_write_s"),
     Row("3. switchover, patronictl: write gap (s)", "switchover_patronictl", "gap_s"),
     Row("   switchover, pghaloctl: write gap (s)", "switchover_pghaloctl", "gap_s"),
     Row("   patronictl command duration (s)", "switchover_patronictl", "cli_s"),
@@ -65,6 +70,26 @@ ROWS = [
     Row("   health check, PostgreSQL stopped: max (ms)", "health_stopped", "max_ms"),
     Row("8. soak: leader changes + key losses", "soak", "false_failovers", ".0f"),
 ]
+
+
+def _difference(later: str, earlier: str):
+    def compute(figures: dict) -> float | None:
+        a, b = figures.get(later), figures.get(earlier)
+        return a - b if a is not None and b is not None else None
+    return compute
+
+
+# Figures computed from others, so results files written before they existed still show them.
+DERIVED = {
+    "key_gone_to_first_write_s": _difference("event_to_first_write_s", "event_to_key_gone_s"),
+}
+
+
+def figure(record: dict, key: str) -> float | None:
+    figures = record["figures"]
+    if key in figures:
+        return figures[key]
+    return DERIVED[key](figures) if key in DERIVED else None
 
 
 def load(path: str | Path) -> list[dict]:
@@ -103,7 +128,7 @@ def render(records: list[dict], rows=ROWS) -> str:
             cells = {}
             for agent in AGENTS:
                 samples = [r for r in mine if r["agent"] == agent and r["measure"] == row.measure]
-                values = [r["figures"].get(row.key) for r in samples if r["ok"]]
+                values = [figure(r, row.key) for r in samples if r["ok"]]
                 failures = sum(1 for r in samples if not r["ok"])
                 cells[agent] = summarize([v for v in values if v is not None], failures)
             if all(c.n == 0 and c.failures == 0 for c in cells.values()):

@@ -48,6 +48,8 @@ def ratio(numerator: Summary, denominator: Summary) -> float | None:
 def ratio_cell(value: float | None) -> str:
     if value is None:
         return "-"
+    if value == 0:
+        return "0x"
     if value >= 100:
         return f"{value:.0f}x"
     if value >= 10:
