@@ -401,7 +401,9 @@ class PatronictlTest(LabTest):
         created = json.loads(LAB.etcd("get", LAB.key("leader"), "-w", "json"))["kvs"][0]
         self.assertGreater(int(created["create_revision"]), revision, "the keys were not removed")
         LAB.wait_all_streaming(60)
-        self.assertEqual(LAB.leader(), leader)
+        # Not asserted: that the same member leads. Patroni 3.0.2 refreshes its leader key with a
+        # blind put and so re-creates it; pghalo refreshes it as 3.0.3+ does (compare the value,
+        # never put blindly), so a removed key means a new leader race that any member may win.
 
     @known_gap  # pghalo's leader does not write /config back
     def test_12_the_leader_writes_config_back_after_remove(self):
