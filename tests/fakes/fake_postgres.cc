@@ -1,5 +1,6 @@
 #include "fake_postgres.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/strings.h"
@@ -15,6 +16,39 @@ std::optional<std::uint64_t> switch_point(const FakeServer& s, std::int64_t tl) 
     if (ended == tl) return lsn;
   }
   return std::nullopt;
+}
+
+// synchronous_standby_names parsed as PostgreSQL does for the forms pghalo writes: '' (none),
+// 'a', 'a,b' (one of them), 'N (a,b)' / 'FIRST N (a,b)' (the first N by priority), '*' (any).
+struct SyncSpec {
+  int count = 0;
+  std::vector<std::string> names;  // priority order; "*" matches any standby
+};
+
+std::string unquote(std::string_view text) {
+  std::string name(trim(text));
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') return name.substr(1, name.size() - 2);
+  return name;
+}
+
+SyncSpec parse_sync_names(const std::string& text) {
+  SyncSpec spec;
+  std::string t(trim(text));
+  if (t.empty()) return spec;
+  spec.count = 1;
+  auto open = t.find('(');
+  if (open != std::string::npos && t.back() == ')') {
+    std::string head(trim(t.substr(0, open)));
+    if (head.rfind("FIRST ", 0) == 0) head = std::string(trim(std::string_view(head).substr(6)));
+    spec.count = std::max(1, std::atoi(head.c_str()));
+    t = t.substr(open + 1, t.size() - open - 2);
+  }
+  for (const auto& part : split(t, ',')) {
+    std::string name = unquote(part);
+    if (!name.empty()) spec.names.push_back(name);
+  }
+  if (spec.names.empty()) spec.count = 0;
+  return spec;
 }
 
 }  // namespace
@@ -82,6 +116,15 @@ model::PgObservation FakePostgres::observe() {
     }
   } else {
     o.wal_position = model::Lsn(s.lsn);
+    for (const FakeServer* standby : world_.streaming_from(s)) {
+      model::ReplicationConnection row;
+      row.usename = "replicator";
+      row.application_name = standby->name;
+      row.state = "streaming";
+      row.sync_state = world_.sync_state(s, *standby);
+      row.sent_lsn = row.write_lsn = row.flush_lsn = row.replay_lsn = model::Lsn(standby->lsn);
+      o.replication.push_back(row);
+    }
   }
   for (const auto& slot : s.slots) {
     model::ReplicationSlot rs;
@@ -107,6 +150,8 @@ Status FakePostgres::initdb(const pg::BootstrapSpec&, Duration) {
 Status FakePostgres::write_files(const pg::ManagedFiles& files) {
   if (!server().data_valid) return down("no data directory");
   pending_recovery_ = files.recovery;
+  auto sync = files.parameters.find("synchronous_standby_names");
+  pending_sync_names_ = sync == files.parameters.end() ? "" : sync->second;
   files_written_ = true;
   return ok_status();
 }
@@ -121,6 +166,7 @@ Status FakePostgres::start(Duration) {
   s.starts++;
   s.in_recovery = pending_recovery_.has_value();
   s.standby_configured = s.in_recovery;
+  s.synchronous_standby_names = pending_sync_names_;
   s.upstream.reset();
   if (pending_recovery_ && pending_recovery_->upstream) {
     s.upstream =
@@ -164,6 +210,7 @@ Status FakePostgres::promote(Duration) {
 Status FakePostgres::reload() {
   FakeServer& s = server();
   if (!s.running) return down("not running");
+  s.synchronous_standby_names = pending_sync_names_;
   if (s.in_recovery) {
     s.upstream.reset();
     if (pending_recovery_ && pending_recovery_->upstream) {
@@ -266,7 +313,48 @@ std::optional<std::uint64_t> FakePgWorld::write(const std::string& name, const s
   if (!s || !s->running || !s->accepting || s->frozen || s->in_recovery) return std::nullopt;
   s->lsn += bytes;
   s->rows.emplace_back(s->lsn, payload);
+  int needed = sync_count(*s);
+  if (needed == 0) return s->lsn;
+  int confirmed = 0;
+  for (FakeServer* standby : streaming_from(*s)) {
+    if (sync_state(*s, *standby) != "sync") continue;
+    if (replicate_server(*standby) && standby->lsn >= s->lsn) ++confirmed;
+  }
+  if (confirmed < needed) return std::nullopt;  // the commit waits; the client gives up
   return s->lsn;
+}
+
+std::vector<FakeServer*> FakePgWorld::streaming_from(const FakeServer& primary) {
+  std::vector<FakeServer*> out;
+  if (!primary.running || !primary.accepting || primary.frozen || primary.in_recovery) return out;
+  for (auto& [name, s] : servers_) {
+    if (&s == &primary || !s.running || !s.accepting || !s.in_recovery || s.frozen) continue;
+    if (s.upstream != primary.address || diverged(s, primary)) continue;
+    if (can_stream && !can_stream(s, primary)) continue;
+    out.push_back(&s);
+  }
+  return out;
+}
+
+int FakePgWorld::sync_count(const FakeServer& primary) {
+  return parse_sync_names(primary.synchronous_standby_names).count;
+}
+
+std::string FakePgWorld::sync_state(const FakeServer& primary, const FakeServer& standby) {
+  SyncSpec spec = parse_sync_names(primary.synchronous_standby_names);
+  if (spec.count == 0) return "async";
+  auto connected = streaming_from(primary);
+  // Walk the names by priority; the first `count` connected matches are sync.
+  std::vector<const FakeServer*> ranked;
+  for (const auto& name : spec.names) {
+    for (const FakeServer* c : connected) {
+      bool match = name == "*" || name == c->name;
+      if (match && std::find(ranked.begin(), ranked.end(), c) == ranked.end()) ranked.push_back(c);
+    }
+  }
+  auto it = std::find(ranked.begin(), ranked.end(), &standby);
+  if (it == ranked.end()) return "async";
+  return it - ranked.begin() < spec.count ? "sync" : "potential";
 }
 
 bool FakePgWorld::diverged(const FakeServer& local, const FakeServer& source) {

@@ -44,6 +44,9 @@ struct FakeServer {
   bool corrupt = false;  // the data directory is neither empty nor valid (kInvalid)
   bool frozen = false;   // the host is paused: no client write, no streaming either way
   std::vector<std::string> slots;
+  // synchronous_standby_names as the running server loaded it (at start or reload): a primary
+  // acknowledges a commit only once its synchronous standbys have it (FakePgWorld::write).
+  std::string synchronous_standby_names;
   int starts = 0, promotions = 0, rewinds = 0, clones = 0;
 
   // Rows written on this server's timeline lineage: (lsn, payload) — the simulator's client
@@ -81,6 +84,7 @@ class FakePostgres final : public pg::PostgresProbe, public pg::PostgresControl 
   FakePgWorld& world_;
   std::string name_;
   std::optional<pg::RecoverySettings> pending_recovery_;
+  std::string pending_sync_names_;  // from the last write_files, loaded at start or reload
   bool files_written_ = false;
 };
 
@@ -91,7 +95,10 @@ class FakePgWorld {
   FakeServer* find(const std::string& name);
   FakeServer* find_by_address(const std::string& host, int port);
 
-  // A client write on `name`: succeeds (returns the new LSN) only on a running primary.
+  // A client write on `name`: succeeds (returns the new LSN) only on a running primary. With
+  // synchronous_standby_names set, the commit is acknowledged only when enough synchronous
+  // standbys received it (they stream it at once); otherwise the row stays local and unacked,
+  // as a commit waiting for a standby that does not come.
   std::optional<std::uint64_t> write(const std::string& name, const std::string& payload,
                                      std::uint64_t bytes = 100);
   // Streams WAL to every running standby from its running upstream on a compatible timeline.
@@ -102,6 +109,13 @@ class FakePgWorld {
   // `upstream` now? Unset: always.
   std::function<bool(const FakeServer& standby, const FakeServer& upstream)> can_stream;
   std::string new_system_identifier();
+
+  // The standbys streaming from `primary` now (running, connected, not diverged), by name.
+  std::vector<FakeServer*> streaming_from(const FakeServer& primary);
+  // pg_stat_replication.sync_state of `standby` on `primary`: "sync", "potential" or "async".
+  std::string sync_state(const FakeServer& primary, const FakeServer& standby);
+  // How many synchronous standbys must confirm a commit on `primary` (0: none).
+  static int sync_count(const FakeServer& primary);
 
   // Would a server on (timeline, lsn) with `history` be able to follow `source`?
   static bool diverged(const FakeServer& local, const FakeServer& source);

@@ -45,9 +45,8 @@ void SimJobRunner::complete() {
   on_finished_(outcome);
 }
 
-std::vector<model::PeerStatus> SimPeerClient::fetch_status(
-    const std::vector<peer::PeerTarget>& targets, Duration timeout) {
-  // All at once: the call lasts as long as the slowest answer, at most the timeout.
+std::vector<PeerAnswer> SimPeerClient::ask_all(const std::vector<peer::PeerTarget>& targets,
+                                               Duration timeout) {
   std::vector<PeerAnswer> answers;
   Ms longest = 0;
   for (const auto& t : targets) {
@@ -61,6 +60,12 @@ std::vector<model::PeerStatus> SimPeerClient::fetch_status(
     answers.push_back(std::move(a));
   }
   env_.advance(std::min<Ms>(longest, timeout.count()));
+  return answers;
+}
+
+std::vector<model::PeerStatus> SimPeerClient::fetch_status(
+    const std::vector<peer::PeerTarget>& targets, Duration timeout) {
+  auto answers = ask_all(targets, timeout);
   std::vector<model::PeerStatus> out;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const auto* snap = answers[i].answers ? answers[i].snapshot.get() : nullptr;
@@ -70,12 +75,19 @@ std::vector<model::PeerStatus> SimPeerClient::fetch_status(
 }
 
 std::vector<peer::FailsafeReply> SimPeerClient::post_failsafe(
-    const std::vector<peer::PeerTarget>& targets, const nlohmann::json&, Duration) {
+    const std::vector<peer::PeerTarget>& targets, const nlohmann::json& body, Duration timeout) {
+  auto answers = ask_all(targets, timeout);
   std::vector<peer::FailsafeReply> out;
-  for (const auto& t : targets) {
+  for (std::size_t i = 0; i < targets.size(); ++i) {
     peer::FailsafeReply r;
-    r.name = t.name;
-    r.error = "failsafe mode is not simulated";
+    r.name = targets[i].name;
+    if (!answers[i].answers) {
+      r.error = answers[i].silent ? "timed out" : "connection refused";
+    } else if (deliver_ && deliver_(targets[i].api_url, body)) {
+      r.accepted = true;
+    } else {
+      r.error = "502: failsafe mode is off";
+    }
     out.push_back(r);
   }
   return out;

@@ -88,7 +88,10 @@ struct PeerAnswer {
 class SimPeerClient final : public peer::PeerClient {
  public:
   using Ask = std::function<PeerAnswer(const std::string& api_url)>;
-  SimPeerClient(SimEnv& env, Ask ask) : env_(env), ask_(std::move(ask)) {}
+  // Hands an answered POST /failsafe to the member behind api_url; true when it accepts it.
+  using Deliver = std::function<bool(const std::string& api_url, const nlohmann::json& body)>;
+  SimPeerClient(SimEnv& env, Ask ask, Deliver deliver)
+      : env_(env), ask_(std::move(ask)), deliver_(std::move(deliver)) {}
 
   std::vector<model::PeerStatus> fetch_status(const std::vector<peer::PeerTarget>& targets,
                                               Duration timeout) override;
@@ -97,8 +100,12 @@ class SimPeerClient final : public peer::PeerClient {
                                                  Duration timeout) override;
 
  private:
+  // Asks every target at once: the call lasts as long as the slowest answer, at most `timeout`.
+  std::vector<PeerAnswer> ask_all(const std::vector<peer::PeerTarget>& targets, Duration timeout);
+
   SimEnv& env_;
   Ask ask_;
+  Deliver deliver_;
 };
 
 }  // namespace pghalo::sim

@@ -478,7 +478,13 @@ RunResult World::run() {
                     std::to_string(shape_.loop_wait) + " retry_timeout=" +
                     std::to_string(shape_.retry_timeout) + (shape_.nofailover >= 0 ? ", nofailover=node" + std::to_string(shape_.nofailover + 1) : "") +
                     (shape_.clonefrom >= 0 ? ", clonefrom=node" + std::to_string(shape_.clonefrom + 1) : "") +
-                    (shape_.no_bootstrap >= 0 ? ", no bootstrap section on node" + std::to_string(shape_.no_bootstrap + 1) : ""));
+                    (shape_.no_bootstrap >= 0 ? ", no bootstrap section on node" + std::to_string(shape_.no_bootstrap + 1) : "") +
+                    (shape_.synchronous == 2 ? ", synchronous_mode strict" : shape_.synchronous == 1 ? ", synchronous_mode" : "") +
+                    (shape_.synchronous > 0 && shape_.sync_node_count > 1 ? " (2 standbys)" : "") +
+                    (shape_.nosync >= 0 ? ", nosync=node" + std::to_string(shape_.nosync + 1) : "") +
+                    (shape_.failsafe ? ", failsafe_mode" : ""));
+  if (shape_.synchronous > 0) probe(shape_.synchronous == 2 ? "seed_synchronous_mode_strict" : "seed_synchronous_mode");
+  if (shape_.failsafe) probe("seed_failsafe_mode");
   for (auto& n : nodes_) n->restart_at = static_cast<Ms>(random_.uniform(0, 3000));
   next_fault_at_ = kNever;
   next_compaction_at_ = 60 * kSecond;

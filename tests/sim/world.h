@@ -64,6 +64,11 @@ struct Shape {
   int nofailover = -1;    // node index tagged nofailover, or -1
   int clonefrom = -1;     // node index tagged clonefrom
   int no_bootstrap = -1;  // node index without a bootstrap section
+  // Drawn from a second stream of the seed, so that seeds without them replay as before.
+  int synchronous = 0;    // 0: off, 1: synchronous_mode, 2: ... and synchronous_mode_strict
+  int sync_node_count = 1;
+  int nosync = -1;        // node index tagged nosync, or -1
+  bool failsafe = false;  // failsafe_mode
   Ms chaos = 0;           // how long faults are injected
   int fault_rate = 0;     // mean milliseconds between faults
 };
@@ -179,6 +184,13 @@ class World final : public SimEnv {
     Ms at = 0;
     std::int64_t timeline = 0;
   };
+  // A write acknowledged while synchronous_mode was on (and it stayed on since): no failover may
+  // lose it.
+  struct SyncAck {
+    std::string id;
+    int node = 0;
+    Ms at = 0;
+  };
   struct Term {
     int node = -1;
     std::int64_t timeline = 0;
@@ -194,6 +206,8 @@ class World final : public SimEnv {
   JobTiming plan_job(Node& n, ha::JobKind kind);
   PeerAnswer peer_answer(int from, const std::string& api_url);
   bool pg_reachable(int from, const std::string& host, int port) const;
+  bool deliver_failsafe(int from, const std::string& api_url, const nlohmann::json& body);
+  const nlohmann::json& dynamic_config();
 
   // The scheduler (world.cc).
   Ms next_background() const;
@@ -222,6 +236,7 @@ class World final : public SimEnv {
   void client_writes();
   void replicate();
   void count_lost_writes();
+  void check_sync_ack(const Node& n, const std::string& id, std::uint64_t lsn);
 
   // Faults (world_faults.cc).
   void inject_fault();
@@ -248,7 +263,7 @@ class World final : public SimEnv {
   void check_timelines(const std::vector<int>& writers);
   void check_followers();
   void check_busy(Node& n);
-  void check_sync_durability();
+  void check_sync_durability(const Node& primary);
   void check_convergence(const std::vector<int>& writers);
   bool converged(const std::vector<int>& writers);
   bool fully_healthy();
@@ -283,6 +298,9 @@ class World final : public SimEnv {
   std::optional<Ms> converged_at_;
   long write_seq_ = 0;
   std::vector<Ack> acks_;
+  std::vector<SyncAck> sync_acks_;
+  model::Revision config_revision_;
+  nlohmann::json config_json_ = nlohmann::json::object();
   std::optional<Term> last_term_;
   std::string last_check_line_;
   model::Revision paused_revision_;

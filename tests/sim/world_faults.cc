@@ -353,6 +353,15 @@ void World::operator_config(const nlohmann::json& patch, const std::string& what
 
 void World::fault_operator() {
   Random& r = random_;
+  if (shape_.synchronous > 0 && r.chance(0.08)) {
+    // The leader must drop /sync and synchronous_standby_names, and set them up again after.
+    probe("operator_synchronous_mode_off");
+    operator_config({{"synchronous_mode", false}}, "turn synchronous mode off");
+    add_fault(between(r, 10000, 90000), "synchronous mode off", [this] {
+      operator_config({{"synchronous_mode", true}}, "turn synchronous mode back on");
+    });
+    return;
+  }
   switch (r.uniform(0, 7)) {
     case 0:
     case 1:

@@ -99,21 +99,35 @@ void World::check_timelines(const std::vector<int>& writers) {
                     std::to_string(last_term_->timeline) + " (a fork of the history)");
       }
     }
-    check_sync_durability();
+    check_sync_durability(n);
     last_term_ = Term{w, tl, time_.now};
     probe("primary_term_started");
   }
 }
 
-void World::check_sync_durability() {
-  // In synchronous mode no acknowledged write may be lost across a failover: every row acked
-  // before a new term began must be on the new primary. pghalo does not implement synchronous
-  // mode yet, so /config never enables it here and this check never runs; it is the hook.
-  auto config = etcd_->kv().get("/db/postgres/config");
-  if (!config) return;
-  auto json = nlohmann::json::parse(config->value, nullptr, false);
-  if (!json.is_object() || json.value("synchronous_mode", false) != true) return;
+void World::check_sync_durability(const Node& primary) {
+  // In synchronous mode no acknowledged write may be lost: every row acknowledged while the mode
+  // was on (and it stayed on since) must be on whichever primary starts a new term.
+  if (sync_acks_.empty()) return;
+  if (dynamic_config().value("synchronous_mode", false) != true) {
+    sync_acks_.clear();
+    return;
+  }
   probe("sync_durability_checked");
+  std::set<std::string> kept;
+  for (const auto& [lsn, payload] : primary.pg->server().rows) kept.insert(payload);
+  long lost = 0;
+  const SyncAck* first = nullptr;
+  for (const auto& a : sync_acks_) {
+    if (kept.count(a.id)) continue;
+    if (!first) first = &a;
+    ++lost;
+  }
+  if (lost == 0) return;
+  violate("sync_no_acked_write_lost",
+          primary.name + " became a primary without " + std::to_string(lost) +
+              " write(s) acknowledged in synchronous mode, the first " + first->id + " by " +
+              node(first->node).name + " at " + std::to_string(first->at / 1000.0) + " s");
 }
 
 void World::check_followers() {

@@ -2,6 +2,7 @@
 // as a primary, as clients that connect directly would) and WAL streaming between servers.
 #include <set>
 
+#include "common/strings.h"
 #include "world.h"
 
 namespace pghalo::sim {
@@ -15,8 +16,40 @@ void World::client_writes() {
     // maximum_lag_on_failover behind.
     std::uint64_t bytes = random_.chance(0.1) ? random_.uniform(64 * 1024, 512 * 1024) : random_.uniform(100, 8192);
     auto lsn = pg_world_.write(n.name, id, bytes);
-    if (!lsn) continue;
+    if (!lsn) {
+      if (fakes::FakePgWorld::sync_count(n.pg->server()) > 0) probe("commit_waited_for_sync_standby");
+      continue;
+    }
     acks_.push_back(Ack{id, n.index, time_.now, n.pg->server().timeline});
+    check_sync_ack(n, id, *lsn);
+  }
+}
+
+void World::check_sync_ack(const Node& n, const std::string& id, std::uint64_t lsn) {
+  if (dynamic_config().value("synchronous_mode", false) != true) {
+    // Turned off: from now on a failover may choose any replica (Patroni's guarantee too).
+    sync_acks_.clear();
+    return;
+  }
+  // The guarantee starts once this primary owns /sync: before that (bootstrap, the mode just
+  // turned on while its agent cannot read etcd) it still acknowledges commits asynchronously.
+  auto sync = etcd_->kv().get("/db/postgres/sync");
+  if (!sync) return;
+  auto json = nlohmann::json::parse(sync->value, nullptr, false);
+  if (!json.is_object() || !json.contains("leader") || json["leader"] != n.name) return;
+  sync_acks_.push_back(SyncAck{id, n.index, time_.now});
+  // The standbys /sync lists for this primary must have every commit it acknowledges: that is
+  // what lets one of them take over without losing it.
+  const fakes::FakeServer& p = n.pg->server();
+  std::string listed = json.contains("sync_standby") && json["sync_standby"].is_string()
+                           ? json["sync_standby"].get<std::string>() : "";
+  for (const auto& name : split(listed, ',')) {
+    const fakes::FakeServer* s = pg_world_.find(name);
+    probe("sync_ack_checked_against_standby");
+    if (!s || s->timeline != p.timeline || s->lsn < lsn) {
+      violate("sync_ack_reached_standby",
+              n.name + " acknowledged " + id + " but " + name + ", listed in /sync, has not received it");
+    }
   }
 }
 
