@@ -61,6 +61,7 @@ Decision decide_following(const Ctx& ctx);
 // Synchronous replication steps of a primary leader (sync.cc).
 void manage_sync(const Ctx& ctx, Decision& d);
 void prepare_sync_for_promotion(const Ctx& ctx, Decision& d);
+void prepare_sync_for_start(const Ctx& ctx, Decision& d);
 
 // When the local PostgreSQL must stop accepting writes, given the decision (fence.cc).
 Fence compute_fence(const Ctx& ctx, const Decision& decision);

@@ -67,6 +67,7 @@ Decision decide(const Observation& observation, const Memory& memory, const HaCo
       if (!member.api_url.empty()) known[name] = member.api_url;
     }
   }
+  prepare_sync_for_start(ctx, decision);
   settle_published_state(ctx, decision);
   decision.fence = compute_fence(ctx, decision);
   return decision;

@@ -130,4 +130,19 @@ void prepare_sync_for_promotion(const Ctx& ctx, Decision& d) {
   d.memory.sync_standby_names = names;
 }
 
+// Before starting PostgreSQL as the primary in synchronous mode: a fresh agent process has no
+// memory of synchronous_standby_names, and PostgreSQL would come up acknowledging commits that
+// the standbys /sync lists never received (simulator seed 122: the host crashed, the agent came
+// back and started the primary with no synchronous_standby_names in strict mode). Start it
+// waiting for whom /sync lists for us ('*' in strict mode when nobody is).
+void prepare_sync_for_start(const Ctx& ctx, Decision& d) {
+  if (!ctx.cfg.synchronous_mode) return;
+  const auto* start = d.find<StartPostgres>();
+  if (!start || !start->as_primary) return;
+  std::vector<MemberName> listed = published(ctx);
+  bool strict = ctx.cfg.synchronous_mode_strict && listed.empty();
+  d.memory.sync_standby_names =
+      SetSynchronousStandbyNames{listed, strict, std::max(1, ctx.cfg.synchronous_node_count)};
+}
+
 }  // namespace pghalo::ha

@@ -121,5 +121,31 @@ TEST(SyncTest, SynchronousNodeCountPicksSeveral) {
             (std::vector<MemberName>{MemberName("node2"), MemberName("node3")}));
 }
 
+// Simulator seed 122: after its host crashed, the leader's new agent process started PostgreSQL as
+// the primary without synchronous_standby_names, so in strict mode it acknowledged commits that
+// node2, the standby /sync lists, never received. It must start waiting for the listed standby.
+TEST(SyncTest, Seed122ALeaderStartingPostgresWaitsForTheStandbySyncLists) {
+  World w;
+  w.leader("node1").primary(5000).stopped();
+  w.cfg.synchronous_mode = true;
+  w.cfg.synchronous_mode_strict = true;
+  w.sync("node1", {"node2"});
+  Decision d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kStartingAsLeader);
+  ASSERT_TRUE(d.memory.sync_standby_names.has_value());
+  EXPECT_EQ(*d.memory.sync_standby_names, names({"node2"}));
+}
+
+TEST(SyncTest, Seed122StrictModeWithNobodyListedStartsWaitingForAnyStandby) {
+  World w;
+  w.leader("node1").primary(5000).stopped();
+  w.cfg.synchronous_mode = true;
+  w.cfg.synchronous_mode_strict = true;
+  w.sync("node1", {});
+  Decision d = w.decide();
+  ASSERT_TRUE(d.memory.sync_standby_names.has_value());
+  EXPECT_EQ(*d.memory.sync_standby_names, names({}, true));
+}
+
 }  // namespace
 }  // namespace pghalo::ha
