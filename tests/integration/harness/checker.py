@@ -35,7 +35,7 @@ class Verdict:
     old_primary: str | None
     new_primary: str | None  # the leader after the heal
     acks: int
-    gap_s: float | None  # the longest stretch without any acknowledged write, fault to end
+    gap_s: float | None  # the longest stretch without any acknowledged write, fault to heal
     stop_s: float | None  # cut to the old primary's last acknowledged write (failovers)
     overlap_s: float  # the worst provable overlap of two nodes' writes (0: none)
     lost: int  # acknowledged rows missing on the final leader
@@ -77,10 +77,9 @@ def provable_overlap(acks: list[Ack], run_gap: float = 0.5) -> tuple[float, str]
 
 
 def longest_gap(acks: list[Ack], start: float, end: float) -> float | None:
+    """From the fault to the heal: writes blocked until the heal count up to the heal."""
     times = sorted(a.acked for a in acks if start <= a.acked <= end)
-    if not times:
-        return None
-    points = [start, *times]
+    points = [start, *times, end]
     return max(b - a for a, b in zip(points, points[1:]))
 
 

@@ -44,6 +44,10 @@ class CheckerTest(unittest.TestCase):
         # Within the margin it is tolerated.
         self.assertTrue(verdict(acks("n1", 5.0, 18.0) + acks("n2", 18.0, 40.0)).ok)
 
+    def test_writes_blocked_until_the_heal_count_in_the_gap(self):
+        v = verdict(acks("n1", 5.0, 12.0), leader="n1", expect_failover=False)
+        self.assertAlmostEqual(v.gap_s, 28.0, places=2)  # last ack 12.0, heal at 40.0
+
     def test_writing_past_the_lease_is_reported(self):
         v = verdict(acks("n1", 5.0, 20.5) + acks("n2", 25.0, 40.0))
         self.assertTrue(any("past its lease" in p for p in v.problems))
