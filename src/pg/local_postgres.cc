@@ -1,5 +1,6 @@
 #include "pg/local_postgres.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/log.h"
@@ -130,6 +131,22 @@ Result<std::unique_ptr<PgSession>> LocalPostgres::connect_local(Duration stateme
   return PgSession::connect(local_keywords(statement_timeout), kProbeConnectTimeout);
 }
 
+// IDENTIFY_SYSTEM answers, on a standby, the timeline its startup process replays: exact, where
+// the control file trails by up to a checkpoint_timeout. A logical-replication session
+// (replication=database) is used because pg_hba's ordinary rule for the local superuser admits
+// it, where a physical one would need a `replication` rule the operator may not have written.
+std::optional<model::TimelineId> LocalPostgres::replay_timeline() const {
+  auto keywords = local_keywords(kServerStatementTimeout);
+  keywords.emplace_back("replication", "database");
+  auto session = PgSession::connect(keywords, kProbeConnectTimeout);
+  if (!session.ok()) return std::nullopt;
+  auto identify = (*session)->query("IDENTIFY_SYSTEM", kProbeQueryTimeout);
+  if (!identify.ok() || identify->empty()) return std::nullopt;
+  auto timeline = parse_int64(identify->front().get(0, "timeline").value_or(""));
+  if (!timeline || *timeline <= 0) return std::nullopt;
+  return model::TimelineId(*timeline);
+}
+
 std::optional<int> LocalPostgres::live_postmaster() const {
   return running_postmaster_pid(settings_.data_dir);
 }
@@ -198,6 +215,11 @@ Status LocalPostgres::run_status_query(model::PgObservation* observation) {
         probe_session_.reset();
       } else {
         observation->accepting_connections = true;  // the memo reads it; probe_process agrees
+        if (observation->in_recovery && !observation->streaming()) {
+          if (auto replayed = replay_timeline()) {
+            observation->timeline = model::TimelineId(std::max(observation->timeline.value, replayed->value));
+          }
+        }
         replica_timeline_.apply(observation);
       }
       return applied;

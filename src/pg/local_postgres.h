@@ -87,6 +87,9 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   Status sync_physical_slots(const std::vector<std::string>& desired, Duration timeout) override;
 
   const LocalPostgresSettings& settings() const { return settings_; }
+  // The timeline a running standby replays (IDENTIFY_SYSTEM over its own session); nullopt when
+  // it cannot tell. Thread-safe: touches only the settings.
+  std::optional<model::TimelineId> replay_timeline() const;
 
  private:
   struct ToolRun {

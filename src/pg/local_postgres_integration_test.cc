@@ -167,6 +167,13 @@ TEST_F(TwoNodeCluster, BootstrapsClonesFailsOverRewindsAndFollowsAgain) {
   check = a_->check_rewind(superuser_of(b_settings_), 30s);
   ASSERT_TRUE(check.ok()) << check.error().to_string();
   EXPECT_EQ(check->need, RewindNeed::kNotNeeded) << check->detail;
+
+  // With its upstream gone a standby still reports the timeline it replays (IDENTIFY_SYSTEM),
+  // not only what its control file last recorded.
+  EXPECT_EQ(a_->replay_timeline().value_or(model::TimelineId(0)).value, 2);
+  ASSERT_TRUE(b_->stop(StopMode::kFast, 30s).ok());
+  ASSERT_TRUE(wait_until([&] { return a_->observe().is_replica() && !a_->observe().streaming(); }, 20s));
+  EXPECT_EQ(a_->observe().timeline.value, 2);
 }
 
 }  // namespace
