@@ -30,7 +30,7 @@ const char* const kScalarStatement =
     "EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE pending_restart) AS pending_restart";
 
 const char* const kReplicationStatement =
-    "SELECT usename, application_name, client_addr::text AS client_addr, state, sync_state, "
+    "SELECT usename, application_name, pg_catalog.host(client_addr) AS client_addr, state, sync_state, "
     "sync_priority, sent_lsn::text AS sent_lsn, write_lsn::text AS write_lsn, "
     "flush_lsn::text AS flush_lsn, replay_lsn::text AS replay_lsn "
     "FROM pg_catalog.pg_stat_replication ORDER BY application_name";
