@@ -64,8 +64,11 @@ void settle_published_state(const Ctx& ctx, Decision& d) {
     m.role = Role::kUninitialized;
     return;
   }
-  // Stopped. It crashed if it was running and nobody asked it to stop.
-  if (ctx.mem.state == PgState::kRunning || ctx.mem.state == PgState::kStarting) {
+  // Stopped. It crashed if it was running and nobody asked it to stop, unless the cluster is
+  // paused: then an operator may have stopped it by hand, and Patroni publishes "stopped".
+  if (ctx.cfg.paused) {
+    m.state = PgState::kStopped;
+  } else if (ctx.mem.state == PgState::kRunning || ctx.mem.state == PgState::kStarting) {
     m.state = PgState::kCrashed;
   } else if (ctx.mem.state != PgState::kCrashed) {
     m.state = PgState::kStopped;
