@@ -26,6 +26,7 @@ void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
     std::vector<config::Diagnostic> diagnostics;
     dynamic_ = config::parse_dynamic_config(*cluster->config, &diagnostics);
     applied_config_revision_ = cluster->config_revision;
+    config_files_stale_ = true;
     for (const auto& d : diagnostics) {
       log::warn("dynamic_config", "/config: " + d.to_string());
     }
@@ -126,6 +127,7 @@ void Agent::run_cycle() {
   execute(decision, observed);
   deps_.fencer->apply(decision.fence);
   memory_ = decision.memory;
+  if (config_files_stale_) refresh_config_files(observed);
   last_decision_ = decision;
   if (observed.obs.cluster) publish_member(observed);
   publish_snapshot(observed);
@@ -256,6 +258,29 @@ void Agent::reload(config::Config local) {
   local_ = std::move(local);
   last_member_json_.clear();  // tags or addresses may have changed
   apply_dynamic_config(nullptr);
+  config_files_stale_ = true;
+}
+
+void Agent::refresh_config_files(const Observed& observed) {
+  const model::PgObservation& pg = observed.obs.pg;
+  // Only into a server that answers and that no job is reconfiguring (a start, clone, rewind or
+  // promotion writes the files itself), and for a replica only with its upstream's address in
+  // view: rewriting without it would cut the replica off its primary.
+  if (!pg.accepting_connections || deps_.jobs->running() || !observed.obs.cluster) return;
+  std::optional<model::Member> upstream;
+  if (pg.in_recovery) {
+    const model::Member* m =
+        memory_.following ? observed.obs.cluster->member(*memory_.following) : nullptr;
+    if (!m) return;  // try again next cycle
+    upstream = *m;
+  }
+  Status s = rewrite_config_files(job_context(pg), !pg.in_recovery, upstream);
+  if (!s.ok()) {
+    log::warn("config_files", "could not apply the new settings: " + s.error().message);
+    return;
+  }
+  config_files_stale_ = false;
+  log::info("config_files", "wrote the settings of /config and the local file, and reloaded");
 }
 
 }  // namespace pghalo::agent

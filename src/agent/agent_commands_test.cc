@@ -219,3 +219,26 @@ TEST_F(AgentCommandsTest, SynchronousModeListsAStandbyAndOnlyItMayTakeOver) {
 
 }  // namespace
 }  // namespace pghalo::agent
+
+namespace pghalo::agent {
+namespace {
+
+// A /config change reaches the running servers through a rewrite and a reload, as with Patroni
+// (compat test: patronictl edit-config's work_mem never showed in SHOW before), and replicas keep
+// streaming from their primary meanwhile.
+TEST_F(AgentCommandsTest, AConfigChangeIsWrittenAndReloadedIntoEveryRunningServer) {
+  model::PatchConfigCommand p;
+  p.patch = nlohmann::json{{"postgresql", {{"parameters", {{"work_mem", "7MB"}}}}}};
+  ASSERT_EQ(send(leader, p).status, 200);
+  EXPECT_TRUE(c.run_until([&] {
+    for (const auto* node : {"node1", "node2", "node3"}) {
+      auto it = c.server(node).parameters.find("work_mem");
+      if (it == c.server(node).parameters.end() || it->second != "7MB") return false;
+    }
+    return true;
+  }, 60s));
+  EXPECT_TRUE(healthy()) << "replicas still stream from the primary after the rewrite";
+}
+
+}  // namespace
+}  // namespace pghalo::agent

@@ -145,6 +145,12 @@ Status apply_synchronous_standby_names(const JobContext& ctx) {
   return ctx.postgres->reload();
 }
 
+Status rewrite_config_files(const JobContext& ctx, bool as_primary,
+                            std::optional<model::Member> upstream) {
+  PGHALO_TRY(write_as(ctx, as_primary ? Role{} : replica_of(std::move(upstream))));
+  return ctx.postgres->reload();
+}
+
 JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream) {
   return [ctx, as_primary, upstream]() -> Status {
     PGHALO_TRY(ctx.postgres->stop(pg::StopMode::kFast, pg_ctl_timeout(ctx)));

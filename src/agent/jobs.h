@@ -33,6 +33,12 @@ JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
 // Rewrites the primary's postgresql.conf with ctx.synchronous_standby_names and reloads. Quick
 // (a file and a signal): run inline by the loop, not as a job.
 Status apply_synchronous_standby_names(const JobContext& ctx);
+// Rewrites the managed files for the role PostgreSQL runs in now (a replica keeps following
+// `upstream`) and reloads: how a changed /config or a reloaded YAML reaches a running server, as
+// Patroni does. What PostgreSQL takes only at a restart then shows as pending_restart. Quick
+// (files and a signal): run inline by the loop.
+Status rewrite_config_files(const JobContext& ctx, bool as_primary,
+                            std::optional<model::Member> upstream);
 // An operator's restart: a fast stop, then a start in the same role.
 JobBody restart_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream);
 // An operator's reinitialize: stop, wipe the data directory, clone from `source`, start as a

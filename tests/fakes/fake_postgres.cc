@@ -152,6 +152,7 @@ Status FakePostgres::write_files(const pg::ManagedFiles& files) {
   pending_recovery_ = files.recovery;
   auto sync = files.parameters.find("synchronous_standby_names");
   pending_sync_names_ = sync == files.parameters.end() ? "" : sync->second;
+  pending_parameters_ = files.parameters;
   files_written_ = true;
   return ok_status();
 }
@@ -167,6 +168,7 @@ Status FakePostgres::start(Duration) {
   s.in_recovery = pending_recovery_.has_value();
   s.standby_configured = s.in_recovery;
   s.synchronous_standby_names = pending_sync_names_;
+  s.parameters = pending_parameters_;
   s.upstream.reset();
   if (pending_recovery_ && pending_recovery_->upstream) {
     s.upstream =
@@ -211,6 +213,7 @@ Status FakePostgres::reload() {
   FakeServer& s = server();
   if (!s.running) return down("not running");
   s.synchronous_standby_names = pending_sync_names_;
+  s.parameters = pending_parameters_;
   if (s.in_recovery) {
     s.upstream.reset();
     if (pending_recovery_ && pending_recovery_->upstream) {

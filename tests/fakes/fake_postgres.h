@@ -47,6 +47,8 @@ struct FakeServer {
   // synchronous_standby_names as the running server loaded it (at start or reload): a primary
   // acknowledges a commit only once its synchronous standbys have it (FakePgWorld::write).
   std::string synchronous_standby_names;
+  // Every parameter the running server loaded from its files (at start or reload).
+  std::map<std::string, std::string> parameters;
   int starts = 0, promotions = 0, rewinds = 0, clones = 0;
 
   // Rows written on this server's timeline lineage: (lsn, payload) — the simulator's client
@@ -85,6 +87,7 @@ class FakePostgres final : public pg::PostgresProbe, public pg::PostgresControl 
   std::string name_;
   std::optional<pg::RecoverySettings> pending_recovery_;
   std::string pending_sync_names_;  // from the last write_files, loaded at start or reload
+  std::map<std::string, std::string> pending_parameters_;
   bool files_written_ = false;
 };
 
