@@ -89,7 +89,6 @@ class HealthEndpointsTest(LabTest):
         self.assertEqual(doc["role"], "master")
         self.assertEqual(doc["patroni"], {"version": "3.0.2", "scope": "postgres"})
 
-    @known_gap  # pghalo shows inet::text, "127.0.0.1/32"
     def test_replication_client_addr_is_the_bare_address(self):
         leader, _ = leader_and_replicas()
         doc = LAB.patroni_doc(leader)
@@ -148,7 +147,6 @@ class HealthEndpointsTest(LabTest):
 
     stopped_state = None
 
-    @known_gap  # pghalo says "crashed"
     def test_paused_member_with_postgresql_stopped_says_stopped(self):
         # Patroni 3.0.2 (ha.py): a paused member whose PostgreSQL is down says "stopped".
         if self.stopped_state is None:
@@ -221,7 +219,6 @@ class PatronictlTest(LabTest):
             self.assertEqual(done.returncode, 0, done.stderr)
             self.assertEqual(done.stdout.split()[-1], in_recovery, done.stdout)
 
-    @known_gap  # /config parameters reach PostgreSQL only at its next start
     def test_02_edit_config_is_applied_and_restart_pending_restarts(self):
         leader, replicas = leader_and_replicas()
         before = {node: self.start_time(node) for node in LAB.nodes}
