@@ -242,3 +242,20 @@ TEST_F(AgentCommandsTest, AConfigChangeIsWrittenAndReloadedIntoEveryRunningServe
 
 }  // namespace
 }  // namespace pghalo::agent
+
+namespace pghalo::agent {
+namespace {
+
+// The replicas that the released key wakes ask the stopping leader's REST API first; its status
+// must already say stopped, or they defer to a "running primary" that is gone.
+TEST_F(AgentCommandsTest, AShutdownLeaderStatusSaysStoppedBeforeTheKeyIsReleased) {
+  auto& agent = *c.node(leader).agent;
+  ASSERT_EQ(agent.snapshot()->state, model::PgState::kRunning);
+  agent.shutdown();
+  EXPECT_FALSE(c.kv.get("/db/postgres/leader").has_value());
+  EXPECT_EQ(agent.snapshot()->state, model::PgState::kStopped);
+  EXPECT_FALSE(agent.snapshot()->pg.accepting_connections);
+}
+
+}  // namespace
+}  // namespace pghalo::agent

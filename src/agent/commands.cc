@@ -161,6 +161,9 @@ void Agent::shutdown() {
                                stopped.error().message);
     return;
   }
+  // Before the key goes: replicas the release wakes ask our REST API at once, and a snapshot
+  // still showing a running primary would make them defer (bench: a 1 s wait per handover).
+  refresh_status();
   if (was_leader) {
     auto released = deps_.store->release_leader(ha_config_.name);
     if (released.ok() && *released) {
