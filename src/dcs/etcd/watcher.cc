@@ -95,6 +95,7 @@ unsigned Watcher::classify(const WatchBatch& batch) {
       changes |= kStatusChanged;
     } else if (member_name_of(*relative)) {
       changes |= kMembersChanged;
+      if (!deleted && event.kv.create_revision == event.kv.mod_revision) changes |= kMemberAdded;
     } else {
       changes |= kOtherChanged;
     }

@@ -39,7 +39,8 @@ enum Change : unsigned {
   kStatusChanged = 1u << 5,   // `status` or legacy `optime/leader`
   kMembersChanged = 1u << 6,  // any members/<name>
   kOtherChanged = 1u << 7,    // initialize, history, failsafe, unknown keys
-  kEverything = 0xffu,        // the view was rebuilt: anything may have changed
+  kMemberAdded = 1u << 8,     // a members/<name> key was created: a new or returning member
+  kEverything = 0x1ffu,       // the view was rebuilt: anything may have changed
 };
 
 using ChangeCallback = std::function<void(unsigned changes)>;

@@ -33,12 +33,23 @@ TEST_F(WatcherTest, ReportsTheKindOfEachChangeSinceTheLastRevision) {
   kv_.put_direct("/service/pglab/config", "{}");
   kv_.put_direct("/service/pglab/members/node2", "{}");
   kv_.put_direct("/service/other/leader", "x");
-  EXPECT_EQ(step_and_collect(), kConfigChanged | kMembersChanged);
+  EXPECT_EQ(step_and_collect(), kConfigChanged | kMembersChanged | kMemberAdded);
   kv_.put_direct("/service/pglab/failover", "{}");
   kv_.put_direct("/service/pglab/sync", "{}");
   kv_.put_direct("/service/pglab/status", "{}");
   kv_.put_direct("/service/pglab/history", "[]");
   EXPECT_EQ(step_and_collect(), kFailoverChanged | kSyncChanged | kStatusChanged | kOtherChanged);
+}
+
+// The leader wakes on a new member key to create its replication slot at once; a member's
+// routine update of its own key must not wake anyone (every cycle writes one).
+TEST_F(WatcherTest, ANewMemberKeyIsReportedApartFromUpdates) {
+  kv_.put_direct("/service/pglab/leader", "node1");
+  (void)watcher_.step();
+  kv_.put_direct("/service/pglab/members/node2", "{}");
+  EXPECT_EQ(step_and_collect(), kMembersChanged | kMemberAdded);
+  kv_.put_direct("/service/pglab/members/node2", "{\"state\":\"running\"}");
+  EXPECT_EQ(step_and_collect(), kMembersChanged);
 }
 
 TEST_F(WatcherTest, ALeaseMoveOfTheSameLeaderIsNotALeaderChange) {
