@@ -26,6 +26,7 @@ void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
     std::vector<config::Diagnostic> diagnostics;
     dynamic_ = config::parse_dynamic_config(*cluster->config, &diagnostics);
     applied_config_revision_ = cluster->config_revision;
+    last_config_ = *cluster->config;
     config_files_stale_ = true;
     for (const auto& d : diagnostics) {
       log::warn("dynamic_config", "/config: " + d.to_string());
@@ -127,13 +128,16 @@ void Agent::run_cycle() {
   execute(decision, observed);
   deps_.fencer->apply(decision.fence);
   memory_ = decision.memory;
-  if (config_files_stale_) refresh_config_files(observed);
+  // After a reload PostgreSQL may flag pending_restart: publish that within a second, not a loop.
+  bool reloaded = config_files_stale_ && refresh_config_files(observed);
+  restore_config_key(observed);
   last_decision_ = decision;
   if (observed.obs.cluster) publish_member(observed);
   publish_snapshot(observed);
 
   Duration wait = ha_config_.loop_wait;
   if (decision.wake_in && *decision.wake_in < wait) wait = *decision.wake_in;
+  if (reloaded) wait = std::min<Duration>(wait, std::chrono::seconds(1));
   next_wakeup_ = observed.obs.now + wait;
 }
 
@@ -224,7 +228,11 @@ void Agent::refresh_status() {
   if (!current) return;
   auto fresh = std::make_shared<model::StatusSnapshot>(*current);
   fresh->pg = deps_.probe->observe_status();
-  if (fresh->pg.accepting_connections) {
+  if (deps_.jobs->running()) {
+    // A job (restart, demotion, rewind, promotion) owns the state the loop published for it
+    // until the loop sees it end: a restart shorter than a refresh must still show as one, and
+    // a demoting primary must not read as a running one between its stop and its start.
+  } else if (fresh->pg.accepting_connections) {
     fresh->state = model::PgState::kRunning;
     fresh->role = fresh->pg.in_recovery ? model::Role::kReplica : model::Role::kPrimary;
   } else if (current->state == model::PgState::kRunning) {
@@ -261,26 +269,42 @@ void Agent::reload(config::Config local) {
   config_files_stale_ = true;
 }
 
-void Agent::refresh_config_files(const Observed& observed) {
+bool Agent::refresh_config_files(const Observed& observed) {
   const model::PgObservation& pg = observed.obs.pg;
   // Only into a server that answers and that no job is reconfiguring (a start, clone, rewind or
   // promotion writes the files itself), and for a replica only with its upstream's address in
   // view: rewriting without it would cut the replica off its primary.
-  if (!pg.accepting_connections || deps_.jobs->running() || !observed.obs.cluster) return;
+  if (!pg.accepting_connections || deps_.jobs->running() || !observed.obs.cluster) return false;
   std::optional<model::Member> upstream;
   if (pg.in_recovery) {
     const model::Member* m =
         memory_.following ? observed.obs.cluster->member(*memory_.following) : nullptr;
-    if (!m) return;  // try again next cycle
+    if (!m) return false;  // try again next cycle
     upstream = *m;
   }
   Status s = rewrite_config_files(job_context(pg), !pg.in_recovery, upstream);
   if (!s.ok()) {
     log::warn("config_files", "could not apply the new settings: " + s.error().message);
-    return;
+    return false;
   }
   config_files_stale_ = false;
   log::info("config_files", "wrote the settings of /config and the local file, and reloaded");
+  return true;
+}
+
+// `patronictl remove` deletes the whole cluster prefix, /config included. The leader puts back
+// the configuration it last applied, as Patroni does, so the cluster keeps its settings (pause,
+// timing, parameters) instead of every member falling back to its own file's defaults.
+void Agent::restore_config_key(const Observed& observed) {
+  const auto& cluster = observed.obs.cluster;
+  if (!cluster || cluster->config || !last_config_ || !cluster->is_leader(ha_config_.name)) return;
+  auto written = deps_.store->write_config(*last_config_, std::nullopt);
+  if (written.ok() && *written) {
+    log::info("config_restored", "/config was missing; wrote back the configuration last applied");
+  } else {
+    log::warn("config_restore_failed", "/config is missing and could not be written back" +
+                                           (written.ok() ? std::string() : ": " + written.error().message));
+  }
 }
 
 }  // namespace pghalo::agent

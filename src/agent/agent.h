@@ -88,7 +88,8 @@ class Agent {
   Observed observe();
   void apply_dynamic_config(const model::ClusterState* cluster);
   // After /config or the local file changed: the new settings into the running server.
-  void refresh_config_files(const Observed& observed);
+  bool refresh_config_files(const Observed& observed);  // true when written and reloaded
+  void restore_config_key(const Observed& observed);
   void execute(const ha::Decision& decision, const Observed& observed);
   bool execute_dcs_action(const ha::Action& action, const Observed& observed);
   void execute_job(const ha::Action& action, const Observed& observed);
@@ -117,6 +118,7 @@ class Agent {
   config::Config local_;
   config::DynamicConfig dynamic_;
   std::optional<model::Revision> applied_config_revision_;
+  std::optional<nlohmann::json> last_config_;  // the /config value last applied, for restore_config_key
   bool config_files_stale_ = false;  // settings changed since the files were last written
   ha::HaConfig ha_config_;
   AgentDeps deps_;

@@ -259,3 +259,22 @@ TEST_F(AgentCommandsTest, AShutdownLeaderStatusSaysStoppedBeforeTheKeyIsReleased
 
 }  // namespace
 }  // namespace pghalo::agent
+
+namespace pghalo::agent {
+namespace {
+
+// patronictl remove wipes the cluster's keys while the agents run; the leader writes back the
+// /config it last applied, as Patroni does, so pause, timing and parameters survive.
+TEST_F(AgentCommandsTest, TheLeaderWritesBackAMissingConfig) {
+  model::PatchConfigCommand p;
+  p.patch = nlohmann::json{{"postgresql", {{"parameters", {{"work_mem", "9MB"}}}}}};
+  ASSERT_EQ(send(leader, p).status, 200);
+  auto before = nlohmann::json::parse(c.kv.get("/db/postgres/config")->value);
+  ASSERT_TRUE(c.run_until([&] { return c.server(leader).parameters.count("work_mem") > 0; }, 60s));
+  c.kv.delete_direct("/db/postgres/config");
+  ASSERT_TRUE(c.run_until([&] { return c.kv.get("/db/postgres/config").has_value(); }, 60s));
+  EXPECT_EQ(nlohmann::json::parse(c.kv.get("/db/postgres/config")->value), before);
+}
+
+}  // namespace
+}  // namespace pghalo::agent

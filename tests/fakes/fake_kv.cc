@@ -295,6 +295,12 @@ model::Revision FakeKv::put_direct(const std::string& key, const std::string& va
   return model::Revision(revision_);
 }
 
+void FakeKv::delete_direct(const std::string& key, const std::string& range_end) {
+  std::lock_guard lock(mu_);
+  expire_locked();
+  apply_delete(key, range_end);
+}
+
 model::LeaseId FakeKv::grant_direct(std::int64_t ttl_seconds) {
   std::lock_guard lock(mu_);
   std::int64_t id = next_lease_++;

@@ -73,6 +73,8 @@ class FakeKv final : public etcd::KvApi {
   model::Revision put_direct(const std::string& key, const std::string& value,
                              model::LeaseId lease = model::LeaseId(0));
   model::LeaseId grant_direct(std::int64_t ttl_seconds);
+  // Deletes `key` (to `range_end`, when given) as another client would (e.g. patronictl remove).
+  void delete_direct(const std::string& key, const std::string& range_end = "");
   // Deletes the keys of leases whose TTL ran out on the clock.
   void expire_leases();
   // What etcd's lessor does when a member becomes leader (an election, or quorum coming back):
