@@ -163,22 +163,6 @@ class CompatLab(Lab):
         wait_until(lambda: self.leader() == name and self.leader_key() == name, timeout,
                    f"{name} to lead")
 
-    def refresh_replica_timelines(self) -> None:
-        """Works around a known gap (docs/compatibility.md): a pghalo replica publishes the
-        timeline of its last restartpoint and, when that is behind the leader's, refuses the
-        lock, also as a switchover candidate. A CHECKPOINT on a replica is a restartpoint.
-        Called before planned leader changes, so those tests test what they name."""
-        leader = self.leader()
-        want = self.patroni_doc(leader).get("timeline")
-        for node in self.nodes:
-            if node != leader:
-                self.sql(node, "CHECKPOINT", timeout=30)
-        try:
-            wait_until(lambda: all(self.etcd_json(f"members/{n}").get("timeline") == want
-                                   for n in self.nodes), 3 * self.spec.loop_wait, "timelines")
-        except TimeoutError:
-            pass  # the leader change that follows says what went wrong
-
     def wait_all_streaming(self, timeout: float = 90.0) -> None:
         problems: list[str] = []
 

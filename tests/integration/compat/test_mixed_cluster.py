@@ -51,7 +51,6 @@ def tearDownModule():
 class MixedClusterTest(LabTest):
 
     def switchover(self, candidate: str) -> None:
-        LAB.refresh_replica_timelines()
         leader = LAB.leader()
         done = LAB.patronictl("switchover", "--leader", leader, "--candidate", candidate,
                               "--force")

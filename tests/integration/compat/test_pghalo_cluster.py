@@ -297,7 +297,6 @@ class PatronictlTest(LabTest):
 
     def test_06_switchover_to_a_named_candidate(self):
         leader, replicas = leader_and_replicas()
-        LAB.refresh_replica_timelines()
         timeline = LAB.patroni_doc(leader)["timeline"]
         history = LAB.etcd_json("history") or []
         out = self.ctl("switchover", "--leader", leader, "--candidate", replicas[0],
@@ -313,7 +312,6 @@ class PatronictlTest(LabTest):
 
     def test_07_scheduled_switchover_waits_for_its_time(self):
         leader, replicas = leader_and_replicas()
-        LAB.refresh_replica_timelines()
         # patronictl itself may take seconds to start on a loaded machine: leave it room.
         at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=40)
         out = self.ctl("switchover", "--leader", leader, "--candidate", replicas[1],
@@ -337,7 +335,6 @@ class PatronictlTest(LabTest):
 
     def test_08_failover_to_a_candidate(self):
         leader, replicas = leader_and_replicas()
-        LAB.refresh_replica_timelines()
         out = self.ctl("failover", "--candidate", replicas[0], "--force").stdout
         self.assertIn(f'Successfully failed over to "{replicas[0]}"', out)
         LAB.wait_leader_is(replicas[0])
@@ -402,7 +399,6 @@ class PatronictlTest(LabTest):
         # blind put and so re-creates it; pghalo refreshes it as 3.0.3+ does (compare the value,
         # never put blindly), so a removed key means a new leader race that any member may win.
 
-    @known_gap  # pghalo's leader does not write /config back
     def test_12_the_leader_writes_config_back_after_remove(self):
         if self.config_before_remove is None:
             self.skipTest("remove did not run")
