@@ -83,6 +83,13 @@ void OperationMonitor::record(Duration at, const std::map<std::string, MemberSta
       stops.push_back({last_running_at_[name], at, std::nullopt});
     }
   }
+  // Another member accepts writes at a poll right after one that saw the old primary do so: the
+  // handover fell between the two polls. It still stopped writes (a stop, then a promotion), for
+  // at most the time between them, so it counts as an outage of 0 to that gap.
+  if (writer && last_writable_at_ && *writer != last_writable_member_ &&
+      (outages_.empty() || outages_.back().first_seen_after)) {
+    outages_.push_back({*last_writable_at_, at, at, last_writable_member_, *writer});
+  }
   if (writer) {
     if (!outages_.empty() && !outages_.back().first_seen_after) {
       outages_.back().first_seen_after = at;

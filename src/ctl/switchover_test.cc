@@ -24,11 +24,14 @@ struct SwitchingCluster {
   std::atomic<int> looks{0};
   std::atomic<int> looks_at_request{-1};
 
+  bool between_polls = false;  // the handover falls between two polls: none sees it stopping
+
   int phase() const {
     int start = looks_at_request;
     if (start < 0) return 0;
     int seen = looks - start;
-    return seen <= 1 ? 0 : seen <= 3 ? 1 : 2;
+    if (seen <= 1) return 0;
+    return (between_polls || seen > 3) ? 2 : 1;
   }
 
   explicit SwitchingCluster(CtlFixture& fixture) : f(fixture) {
@@ -175,6 +178,30 @@ TEST(Switchover, FailoverNeedsACandidateAndNoLeader) {
   auto posts = f.rest.requests_to("POST", "/failover");
   ASSERT_EQ(posts.size(), 1u);
   EXPECT_EQ(*posts[0].body, R"({"leader":null,"candidate":"node2","scheduled_at":null})");
+}
+
+}  // namespace
+}  // namespace pghalo::ctl
+
+namespace pghalo::ctl {
+namespace {
+
+// A handover faster than the poll interval is still an outage (a stop, then a promotion): it is
+// reported as up to the gap between the two polls, not as "writes stayed available" (the lab:
+// a 0.2 s switchover between two 0.25 s polls).
+TEST(Switchover, AHandoverBetweenTwoPollsIsReportedAsAShortOutage) {
+  CtlFixture f;
+  SwitchingCluster cluster(f);
+  cluster.between_polls = true;
+  SwitchoverOptions o;
+  o.leader = "node1";
+  o.candidate = "node2";
+  o.force = true;
+  Status s = cmd_switchover(f.context(), o);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  std::string out = f.output();
+  EXPECT_NE(out.find("Writes were unavailable for 0.0-"), std::string::npos) << out;
+  EXPECT_EQ(out.find("stayed available"), std::string::npos) << out;
 }
 
 }  // namespace
