@@ -19,6 +19,7 @@ import time
 import unittest
 
 from harness import pg
+from harness import checker
 from harness.checker import table
 from harness.faults import MENU, run_fault, set_mode
 from harness.lab import Lab, wait_until
@@ -59,9 +60,12 @@ class PartitionTests(unittest.TestCase):
     def test_a1_seed_test_3_primary_cut_from_everything(self):
         v, old, log = self.fault("primary-all")
         self.assertNotEqual(v.new_primary, old)
-        # It refused writes before its lease could expire (also a checker invariant).
+        # It refused writes before its lease could expire (also a checker invariant): ttl after
+        # the cut, plus one etcd election timeout when the cut node hosted etcd's leader, which
+        # renews leases alone until it steps down (checker.ETCD_ELECTION_TIMEOUT_S). Seen: 8.6 s
+        # and, twice, 10.3-10.6 s with ttl 10; never an overlap with the new primary.
         self.assertIsNotNone(v.stop_s)
-        self.assertLess(v.stop_s, self.lab.spec.ttl)
+        self.assertLess(v.stop_s, self.lab.spec.ttl + checker.ETCD_ELECTION_TIMEOUT_S)
         self.assertEqual(v.overlap_s, 0.0)
         # Async: what the cut-off primary acknowledged alone is lost, reported, and bounded.
         self.assertGreater(v.lost, 0, "the isolated primary acknowledged writes nobody received")
