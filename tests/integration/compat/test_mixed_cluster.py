@@ -111,6 +111,12 @@ class MixedClusterTest(LabTest):
             wait_until(lambda: writes.first_success(0, True) and reads.first_success(0, False),
                        20, "HAProxy routing to the primary and a replica")
             result = kill_primary(LAB, rejoin=True)
+            # HAProxy routes to the new primary only after its rise checks; the old one may
+            # rejoin sooner than that, so keep probing until the write port answers (bounded).
+            elected_at = (result.report.started + result.report.marks["kill"]
+                          + result.kill_to_new_leader_s)
+            wait_until(lambda: writes.first_success(elected_at, True), HAPROXY_RISE_S + 10,
+                       "HAProxy's write port to reach the new primary")
         report = result.report
         print(f"{kind} primary {leader} killed; new leader {result.new_leader} "
               f"({LAB.kind(result.new_leader)}) after {result.kill_to_new_leader_s:.1f}s\n"
