@@ -123,7 +123,7 @@ bool Agent::execute_dcs_action(const ha::Action& action, const Observed& observe
           auto r = store.delete_sync(a.expected);
           return r.ok() ? true : failed(r.error());
         } else if constexpr (std::is_same_v<T, ha::SetSynchronousStandbyNames>) {
-          Status s = apply_synchronous_standby_names(job_context(observed.obs.pg));
+          Status s = rewrite_config_files(job_context(observed.obs.pg), /*as_primary=*/true, std::nullopt);
           if (s.ok()) {
             log::info("synchronous_standby_names", "synchronous_standby_names = '" +
                                                        synchronous_standby_names_.value_or("") + "'");

@@ -140,11 +140,6 @@ JobBody follow_job(JobContext ctx, std::optional<model::Member> leader) {
   };
 }
 
-Status apply_synchronous_standby_names(const JobContext& ctx) {
-  PGHALO_TRY(write_as(ctx, Role{}));
-  return ctx.postgres->reload();
-}
-
 Status rewrite_config_files(const JobContext& ctx, bool as_primary,
                             std::optional<model::Member> upstream) {
   PGHALO_TRY(write_as(ctx, as_primary ? Role{} : replica_of(std::move(upstream))));

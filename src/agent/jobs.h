@@ -30,12 +30,10 @@ JobBody rejoin_job(JobContext ctx, model::Member leader);
 JobBody promote_job(JobContext ctx);
 JobBody stop_job(JobContext ctx, pg::StopMode mode);
 JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
-// Rewrites the primary's postgresql.conf with ctx.synchronous_standby_names and reloads. Quick
-// (a file and a signal): run inline by the loop, not as a job.
-Status apply_synchronous_standby_names(const JobContext& ctx);
 // Rewrites the managed files for the role PostgreSQL runs in now (a replica keeps following
 // `upstream`) and reloads: how a changed /config or a reloaded YAML reaches a running server, as
-// Patroni does. What PostgreSQL takes only at a restart then shows as pending_restart. Quick
+// Patroni does, and how a primary takes a new ctx.synchronous_standby_names. What PostgreSQL
+// takes only at a restart then shows as pending_restart. Quick
 // (files and a signal): run inline by the loop.
 Status rewrite_config_files(const JobContext& ctx, bool as_primary,
                             std::optional<model::Member> upstream);
