@@ -24,6 +24,7 @@
 #include "pg/data_dir.h"
 #include "pg/pg_session.h"
 #include "pg/postgres.h"
+#include "pg/rewind_decision.h"
 #include "pg/status_query.h"
 #include "process/process_runner.h"
 
@@ -117,8 +118,12 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   Status crash_recovery(Duration timeout);
   Result<SecretFile> pgpass_for(const SourceServer& source);
   Result<std::optional<model::Lsn>> checkpoint_end(const model::ControlData& control);
+  std::optional<LocalPosition> crashed_primary_position(const model::ControlData& control,
+                                                        MonoTime deadline);
   Result<RewindCheck> compare_with_leader(const SourceServer& leader,
-                                          const model::ControlData& control, MonoTime deadline);
+                                          const model::ControlData& control,
+                                          const std::optional<LocalPosition>& crashed,
+                                          MonoTime deadline);
 
   LocalPostgresSettings settings_;
   process::ProcessRunner& runner_;

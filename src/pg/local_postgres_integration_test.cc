@@ -176,5 +176,76 @@ TEST_F(TwoNodeCluster, BootstrapsClonesFailsOverRewindsAndFollowsAgain) {
   EXPECT_EQ(a_->observe().timeline.value, 2);
 }
 
+// A crashed primary (immediate stop: no shutdown checkpoint) whose replica took over with all of
+// its WAL follows the new leader without pg_rewind; one that wrote past the switch point needs it.
+TEST_F(TwoNodeCluster, CrashedPrimaryRejoinsWithoutRewindUnlessItWrotePastTheSwitchPoint) {
+  ASSERT_TRUE(a_->initdb(testing::bootstrap_spec(), 120s).ok());
+  ASSERT_TRUE(a_->write_files(primary_files()).ok());
+  ASSERT_TRUE(a_->start(60s).ok());
+  ASSERT_TRUE(a_->execute("CREATE USER replicator WITH REPLICATION PASSWORD '" +
+                              std::string(testing::kReplicationPassword) + "'",
+                          10s)
+                  .ok());
+  ASSERT_TRUE(a_->sync_physical_slots({"node_b"}, 10s).ok());
+  ASSERT_TRUE(b_->basebackup(
+                    testing::source_of(a_settings_, "replicator", testing::kReplicationPassword), 120s)
+                  .ok());
+  ASSERT_TRUE(b_->write_files(standby_files(a_settings_, "node-b")).ok());
+  ASSERT_TRUE(b_->start(60s).ok());
+  ASSERT_TRUE(wait_until([&] { return streams(*b_); }, 30s));
+
+  // node-a crashes after node-b received all of its WAL; node-b takes over.
+  ASSERT_TRUE(a_->execute("CREATE TABLE t(i int); INSERT INTO t VALUES (1)", 10s).ok());
+  std::uint64_t target = a_->observe().wal_position.value;
+  ASSERT_TRUE(wait_until([&] { return b_->observe().replayed_lsn.value >= target; }, 20s));
+  ASSERT_TRUE(a_->stop(StopMode::kImmediate, 30s).ok());
+  ASSERT_TRUE(b_->promote(30s, 0).ok());
+  ASSERT_TRUE(wait_until([&] { return b_->observe().is_primary(); }, 20s));
+  ASSERT_TRUE(b_->checkpoint(30s).ok());
+
+  auto check = a_->check_rewind(superuser_of(b_settings_), 60s);
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_EQ(check->need, RewindNeed::kNotNeeded) << check->detail;
+  EXPECT_NE(check->detail.find("crashed primary"), std::string::npos) << check->detail;
+  ASSERT_TRUE(a_->observe().control.has_value());
+  EXPECT_EQ(a_->observe().control->cluster_state, "in production")
+      << "the check must not have run crash recovery";
+
+  // It starts as node-b's standby straight away (its crash recovery runs in that start).
+  ASSERT_TRUE(b_->sync_physical_slots({"node_a"}, 10s).ok());
+  ASSERT_TRUE(a_->write_files(standby_files(b_settings_, "node-a")).ok());
+  ASSERT_TRUE(a_->start(60s).ok());
+  ASSERT_TRUE(wait_until([&] { return streams(*a_); }, 30s)) << a_->observe().query_error;
+  ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (2)", 10s).ok());
+  EXPECT_TRUE(
+      wait_until([&] { return single_value(a_settings_, "SELECT count(*) FROM t") == "2"; }, 20s));
+  EXPECT_EQ(a_->observe().timeline.value, 2);
+
+  // Now node-b crashes after a write node-a never received: node-b wrote past the switch point.
+  ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
+  ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (99)", 10s).ok());
+  ASSERT_TRUE(b_->stop(StopMode::kImmediate, 30s).ok());
+  ASSERT_TRUE(a_->start(60s).ok());  // still node-b's standby; node-b is down
+  // Say timelines 3 and 4 were used by members that have since lost their data: the promotion
+  // must go above them (placeholder history files), and leave no placeholder behind.
+  ASSERT_TRUE(a_->promote(30s, 4).ok());
+  ASSERT_TRUE(wait_until([&] { return a_->observe().is_primary(); }, 20s));
+  EXPECT_EQ(a_->observe().timeline.value, 5);
+  EXPECT_FALSE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000003.history"));
+  EXPECT_TRUE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000005.history"));
+  ASSERT_TRUE(a_->checkpoint(30s).ok());
+  check = b_->check_rewind(superuser_of(a_settings_), 60s);
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_EQ(check->need, RewindNeed::kNeeded) << check->detail;
+  Status rewound = b_->rewind(superuser_of(a_settings_), 120s);
+  ASSERT_TRUE(rewound.ok()) << rewound.error().to_string();
+  ASSERT_TRUE(a_->sync_physical_slots({"node_b"}, 10s).ok());
+  ASSERT_TRUE(b_->write_files(standby_files(a_settings_, "node-b")).ok());
+  ASSERT_TRUE(b_->start(60s).ok());
+  ASSERT_TRUE(wait_until([&] { return streams(*b_); }, 30s)) << b_->observe().query_error;
+  EXPECT_EQ(b_->observe().timeline.value, 5);
+  EXPECT_EQ(single_value(b_settings_, "SELECT count(*) FROM t WHERE i = 99"), "0");
+}
+
 }  // namespace
 }  // namespace pghalo::pg

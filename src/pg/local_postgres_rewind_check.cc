@@ -2,6 +2,9 @@
 // connection to the leader (IDENTIFY_SYSTEM, TIMELINE_HISTORY) and answered by decide_rewind().
 #include <unistd.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include "common/log.h"
 #include "common/strings.h"
 #include "pg/conninfo.h"
@@ -141,10 +144,42 @@ Result<std::optional<model::Lsn>> LocalPostgres::checkpoint_end(const model::Con
   return parse_checkpoint_end(result->output, control.checkpoint_lsn);
 }
 
+// A crashed primary's history ends where its WAL ends. Reading that end with pg_waldump, rather
+// than replaying the WAL in single-user mode first, matters for the usual failover: the replica
+// that took over had received everything, the old primary's WAL ends exactly at the switch point,
+// and it can start as a standby of the new leader at once (its own crash recovery then runs as
+// part of that start). Crash recovery would have appended an end-of-recovery checkpoint past the
+// switch point and made a pg_rewind necessary. Nullopt whenever the end is not certain: crash
+// recovery decides then, as before.
+std::optional<LocalPosition> LocalPostgres::crashed_primary_position(
+    const model::ControlData& control, MonoTime deadline) {
+  if (control.cluster_state != "in production") return std::nullopt;
+  // A promotion that no checkpoint recorded yet continues the WAL on the next timeline, which
+  // pg_waldump -t <checkpoint timeline> does not read.
+  char next_history[32];
+  std::snprintf(next_history, sizeof next_history, "/pg_wal/%08llX.history",
+                static_cast<unsigned long long>(control.checkpoint_timeline.value + 1));
+  std::error_code ec;
+  if (std::filesystem::exists(settings_.data_dir + next_history, ec) || ec) return std::nullopt;
+  process::ProcessSpec spec;
+  spec.argv = {program("pg_waldump"), "-q",  "-p", settings_.data_dir + "/pg_wal", "-t",
+               std::to_string(control.checkpoint_timeline.value), "-s",
+               format_lsn(control.checkpoint_lsn.value)};
+  spec.env = {{"LC_ALL", "C"}, {"LANG", "C"}};
+  spec.timeout = std::min(left_until(clock_, deadline), Duration(std::chrono::seconds(10)));
+  spec.working_dir = "/";
+  auto result = runner_.run(spec);
+  if (!result.ok()) return std::nullopt;
+  auto end = parse_wal_end(result->output);
+  if (!end || end->value < control.checkpoint_lsn.value) return std::nullopt;
+  return LocalPosition{control.checkpoint_timeline, *end, /*in_recovery=*/true};
+}
+
 Result<RewindCheck> LocalPostgres::compare_with_leader(const SourceServer& leader,
                                                        const model::ControlData& control,
+                                                       const std::optional<LocalPosition>& crashed,
                                                        MonoTime deadline) {
-  auto local = current_position(observe(), control);
+  auto local = crashed ? Result<LocalPosition>(*crashed) : current_position(observe(), control);
   if (!local.ok()) return local.error();
   PGHALO_TRY(ensure_primary(leader, clock_, deadline));
   SourceServer replication_source = leader;
@@ -170,15 +205,23 @@ Result<RewindCheck> LocalPostgres::check_rewind(const SourceServer& leader, Dura
   }
   auto control = read_controldata();
   if (!control.ok()) return control.error();
-  // A crashed, stopped server does not know where its history ends until WAL is replayed.
+  // A crashed, stopped server does not know where its history ends until WAL is replayed,
+  // unless pg_waldump can find the end of its WAL.
   bool stopped = !live_postmaster();
+  std::optional<LocalPosition> crashed;
   if (stopped && !control->cleanly_shut_down() && control->cluster_state != "in archive recovery") {
-    PGHALO_TRY(crash_recovery(left_until(clock_, deadline)));
-    control = read_controldata();
-    if (!control.ok()) return control.error();
+    crashed = crashed_primary_position(*control, deadline);
+    if (!crashed) {
+      PGHALO_TRY(crash_recovery(left_until(clock_, deadline)));
+      control = read_controldata();
+      if (!control.ok()) return control.error();
+    }
   }
-  auto check = compare_with_leader(leader, *control, deadline);
+  auto check = compare_with_leader(leader, *control, crashed, deadline);
   if (!check.ok()) return check.error();
+  // Not needed from the end of the WAL: the start as a standby replays it. Needed: pg_rewind
+  // runs crash recovery itself first (rewind()).
+  if (crashed) check->detail = "crashed primary: " + check->detail;
   if (check->need == RewindNeed::kNeeded) {
     if (!control->rewind_capable()) {
       check->need = RewindNeed::kImpossible;

@@ -113,17 +113,45 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
   return {true, where + " does not appear in the leader's timeline history"};
 }
 
-std::optional<model::Lsn> parse_checkpoint_end(std::string_view output, model::Lsn checkpoint) {
-  std::string marker =
-      "error in WAL record at " + format_lsn(checkpoint.value) + ": invalid record length at ";
-  auto start = output.find(marker);
+namespace {
+
+struct WaldumpStop {
+  model::Lsn last_record;  // the last record pg_waldump could read
+  model::Lsn end;          // where the next one would have started
+  bool zeros = false;      // "wanted 24, got 0": nothing was ever written after the last record
+};
+
+// "error in WAL record at <last>: invalid record length at <end>: wanted 24, got <n>".
+std::optional<WaldumpStop> invalid_length_stop(std::string_view output) {
+  constexpr std::string_view kRecord = "error in WAL record at ";
+  constexpr std::string_view kLength = ": invalid record length at ";
+  auto start = output.find(kRecord);
   if (start == std::string_view::npos) return std::nullopt;
-  start += marker.size();
-  auto end = output.find(':', start);
-  if (end == std::string_view::npos) return std::nullopt;
-  auto lsn = parse_lsn(output.substr(start, end - start));
-  if (!lsn) return std::nullopt;
-  return model::Lsn(*lsn);
+  start += kRecord.size();
+  auto length = output.find(kLength, start);
+  if (length == std::string_view::npos) return std::nullopt;
+  auto end_start = length + kLength.size();
+  auto colon = output.find(':', end_start);
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto last = parse_lsn(output.substr(start, length - start));
+  auto end = parse_lsn(output.substr(end_start, colon - end_start));
+  if (!last || !end) return std::nullopt;
+  bool zeros = output.substr(colon).rfind(": wanted 24, got 0", 0) == 0;
+  return WaldumpStop{model::Lsn(*last), model::Lsn(*end), zeros};
+}
+
+}  // namespace
+
+std::optional<model::Lsn> parse_checkpoint_end(std::string_view output, model::Lsn checkpoint) {
+  auto stop = invalid_length_stop(output);
+  if (!stop || stop->last_record != checkpoint) return std::nullopt;
+  return stop->end;
+}
+
+std::optional<model::Lsn> parse_wal_end(std::string_view output) {
+  auto stop = invalid_length_stop(output);
+  if (!stop || !stop->zeros) return std::nullopt;
+  return stop->end;
 }
 
 }  // namespace pghalo::pg

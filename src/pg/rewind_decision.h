@@ -55,4 +55,10 @@ RewindVerdict decide_rewind(const LocalPosition& local, model::TimelineId leader
 std::optional<model::Lsn> parse_checkpoint_end(std::string_view waldump_output,
                                                model::Lsn checkpoint);
 
+// From `pg_waldump -q -s <checkpoint>` on a crashed server: where its WAL ends, when pg_waldump
+// stopped at zero-filled space after the last record (the same message as above). Any other stop
+// (a recycled segment's old bytes, a page or segment boundary, a missing file) gives nullopt:
+// only crash recovery can tell then.
+std::optional<model::Lsn> parse_wal_end(std::string_view waldump_output);
+
 }  // namespace pghalo::pg

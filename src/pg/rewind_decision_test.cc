@@ -186,5 +186,30 @@ TEST(ParseCheckpointEnd, ReadsTheEndFromRealPgWaldumpOutput) {
             std::nullopt);
 }
 
+TEST(ParseWalEnd, ReadsWhereZeroFilledSpaceFollowsTheLastRecord) {
+  EXPECT_EQ(parse_wal_end(read_testdata("waldump_shutdown_checkpoint.txt")), lsn("0/3018148"));
+  EXPECT_EQ(parse_wal_end("pg_waldump: error: error in WAL record at 0/402FC78: invalid record "
+                          "length at 0/402FCF0: wanted 24, got 0\n"),
+            lsn("0/402FCF0"));
+}
+
+TEST(ParseWalEnd, AnyOtherStopIsUnknown) {
+  // Old bytes of a recycled segment, a page boundary, a missing segment, garbage.
+  EXPECT_EQ(parse_wal_end("pg_waldump: error: error in WAL record at 0/402FC78: invalid record "
+                          "length at 0/402FCF0: wanted 24, got 17\n"),
+            std::nullopt);
+  EXPECT_EQ(parse_wal_end("pg_waldump: error: error in WAL record at 0/402FC78: record with "
+                          "incorrect prev-link 0/3000028 at 0/402FCF0\n"),
+            std::nullopt);
+  EXPECT_EQ(parse_wal_end("pg_waldump: error: error in WAL record at 0/4FFFFA0: invalid magic "
+                          "number 0000 in log segment 000000010000000000000005, offset 0\n"),
+            std::nullopt);
+  EXPECT_EQ(parse_wal_end("pg_waldump: error: could not find file \"000000010000000000000006\""),
+            std::nullopt);
+  EXPECT_EQ(parse_wal_end(""), std::nullopt);
+  EXPECT_EQ(parse_wal_end("error in WAL record at x: invalid record length at y: wanted 24, got 0"),
+            std::nullopt);
+}
+
 }  // namespace
 }  // namespace pghalo::pg
