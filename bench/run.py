@@ -382,6 +382,10 @@ def _footprint_figures(per_node: dict[str, dict], leader: str | None) -> dict:
     figures = {"rss_mb_max": max(v["rss_mb"] for v in per_node.values()),
                "cpu_s_mean": sum(cpu) / len(cpu), "agents": len(per_node),
                "per_node": per_node}
+    for kind in ("private_mb", "pss_mb"):
+        values = [v[kind] for v in per_node.values() if kind in v]
+        if values:
+            figures[kind + "_max"] = max(values)
     if leader in per_node:
         figures["leader_cpu_s"] = per_node[leader]["cpu_s"]
         figures["leader_rss_mb"] = per_node[leader]["rss_mb"]

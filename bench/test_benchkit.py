@@ -14,7 +14,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "lab"))
 sys.path.insert(0, str(BENCH_DIR))
 
-from benchkit import report, rest, soak, stats  # noqa: E402
+from benchkit import footprint, report, rest, soak, stats  # noqa: E402
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:20016/primary
@@ -127,6 +127,19 @@ class WrkTest(unittest.TestCase):
         self.assertAlmostEqual(rest._ms("1.50s"), 1500.0)
         with self.assertRaises(ValueError):
             rest._ms("fast")
+
+
+class FootprintTest(unittest.TestCase):
+    def test_private_memory_and_pss_of_this_process(self):
+        import os
+        figures = footprint.smaps_kib(os.getpid())
+        self.assertGreater(figures["private"], 0)
+        self.assertGreater(figures["pss"], 0)
+        rss = footprint.rss_kib(os.getpid())
+        self.assertLessEqual(figures["private"], rss)  # private pages are resident pages
+
+    def test_a_gone_process_has_no_figures(self):
+        self.assertEqual(footprint.smaps_kib(2 ** 22 + 1), {})
 
 
 class SoakCountTest(unittest.TestCase):

@@ -2,7 +2,11 @@
 
 Only the agent's own process counts (for Patroni its python process), not PostgreSQL nor the
 short-lived helpers an agent runs: RSS is VmRSS from /proc/<pid>/status, sampled every second
-(the figure is the largest sample); CPU seconds are utime + stime from /proc/<pid>/stat at the
+(the figure is the largest sample). RSS counts every resident page of every shared library the
+process maps, pages that PostgreSQL's own processes (libcrypto, libssl, libc) map too, so two more
+figures come from /proc/<pid>/smaps_rollup at the end of the window: private memory (pages no
+other process maps: what stopping the agent would give back) and PSS (each shared page divided
+by the number of processes mapping it). CPU seconds are utime + stime from /proc/<pid>/stat at the
 end minus at the start of the window, so threads count and children do not.
 """
 
@@ -36,8 +40,24 @@ def rss_kib(pid: int) -> int | None:
     return None
 
 
+def smaps_kib(pid: int) -> dict[str, int]:
+    """{"private": Private_Clean + Private_Dirty, "pss": Pss} in KiB; {} if unreadable."""
+    fields = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("Pss", "Private_Clean", "Private_Dirty"):
+                fields[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return {}
+    if len(fields) != 3:
+        return {}
+    return {"private": fields["Private_Clean"] + fields["Private_Dirty"], "pss": fields["Pss"]}
+
+
 def sample(pids: dict[str, int], seconds: float, interval: float = 1.0) -> dict[str, dict]:
-    """Per node: {"cpu_s": CPU seconds in the window, "rss_mb": largest VmRSS, "rss_mb_end"}."""
+    """Per node: {"cpu_s": CPU seconds in the window, "rss_mb": largest VmRSS, "rss_mb_end",
+    and at the end "private_mb" and "pss_mb" when smaps_rollup was readable}."""
     cpu0 = {n: cpu_seconds(p) for n, p in pids.items()}
     peak = {n: 0 for n in pids}
     end = time.monotonic() + seconds
@@ -58,6 +78,10 @@ def sample(pids: dict[str, int], seconds: float, interval: float = 1.0) -> dict[
             continue  # the agent exited meanwhile: no figure rather than a wrong one
         out[n] = {"cpu_s": cpu1 - cpu0[n], "rss_mb": peak[n] / 1024,
                   "rss_mb_end": last.get(n, 0) / 1024}
+        smaps = smaps_kib(p)
+        if smaps:
+            out[n]["private_mb"] = smaps["private"] / 1024
+            out[n]["pss_mb"] = smaps["pss"] / 1024
     return out
 
 

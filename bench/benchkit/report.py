@@ -47,6 +47,8 @@ ROWS = [
     Row("   rejoin after the graceful stop (s)", "rejoin_graceful", "rejoin_s"),
     Row("5. bootstrap: empty to 1 leader + 2 streaming (s)", "bootstrap", "bootstrap_s"),
     Row("6. RSS idle, largest agent (MB)", "footprint_idle", "rss_mb_max", ".1f"),
+    Row("   private memory idle, largest agent (MB)", "footprint_idle", "private_mb_max", ".1f"),
+    Row("   PSS idle, largest agent (MB)", "footprint_idle", "pss_mb_max", ".1f"),
     Row("   CPU idle, per agent (s per 60 s)", "footprint_idle", "cpu_s_mean", ".3f"),
     Row("   RSS under pgbench, largest agent (MB)", "footprint_load", "rss_mb_max", ".1f"),
     Row("   CPU under pgbench, per agent (s per 60 s)", "footprint_load", "cpu_s_mean", ".3f"),
