@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "common/log.h"
 #include "common/strings.h"
@@ -100,17 +101,26 @@ Status LocalPostgres::start(Duration timeout) {
 
 Status LocalPostgres::stop(StopMode mode, Duration timeout) {
   if (!live_postmaster()) return ok_status();
-  ToolRun run{{program("pg_ctl"), "stop", "-w", "-t", pg_ctl_seconds(timeout), "-D",
-               settings_.data_dir, "-m", stop_mode_name(mode)},
+  // pg_ctl -W only signals; we watch the postmaster go ourselves every 10 ms, where pg_ctl -w
+  // looks every 100 ms. A stopping leader releases its key only once the postmaster is gone, so
+  // each of pg_ctl's looks would be write downtime on a graceful handover.
+  ToolRun run{{program("pg_ctl"), "stop", "-W", "-D", settings_.data_dir, "-m",
+               stop_mode_name(mode)},
               runner_bound(timeout),
               {},
               {}};
   auto result = run_tool(run, std::string("pg_ctl stop -m ") + stop_mode_name(mode));
-  if (result.ok() || !live_postmaster()) return ok_status();
-  if (result.error().message.find("did not shut down") != std::string::npos) {
-    return make_error(ErrorCode::kTimeout, result.error().message);
+  if (!result.ok() && live_postmaster()) return result.error();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (live_postmaster()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return make_error(ErrorCode::kTimeout,
+                        std::string("postgres did not shut down within ") + pg_ctl_seconds(timeout) +
+                            " s (pg_ctl stop -m " + stop_mode_name(mode) + ")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return result.error();
+  return ok_status();
 }
 
 Status LocalPostgres::signal_immediate_stop() {
