@@ -160,6 +160,20 @@ TEST_F(LocalPostgresTest, AFailedBasebackupLeavesNoHalfDataDirectoryAndNoPasswor
   EXPECT_FALSE(fs::exists(spec.env.at("PGPASSFILE")));
 }
 
+TEST_F(LocalPostgresTest, BasebackupAsksForAFastCheckpointUnlessTheOperatorChoseOne) {
+  runner_.on("pg_basebackup", [](const auto&) { return exited(0, ""); });
+  ASSERT_TRUE(pg_->basebackup(leader(), 5s).ok());
+  EXPECT_TRUE(argv_mentions(runner_.calls.at(0), "--checkpoint=fast"));
+
+  settings_.basebackup_options = {"--checkpoint=spread", "--max-rate=100M"};
+  pg_ = std::make_unique<LocalPostgres>(settings_, runner_, clock_);
+  ASSERT_TRUE(pg_->basebackup(leader(), 5s).ok());
+  const auto& spec = runner_.calls.at(1);
+  EXPECT_TRUE(argv_mentions(spec, "--checkpoint=spread"));
+  EXPECT_FALSE(argv_mentions(spec, "--checkpoint=fast"));
+  EXPECT_TRUE(argv_mentions(spec, "--max-rate=100M"));
+}
+
 TEST_F(LocalPostgresTest, ObserveReportsGarbageControlDataAsUnknownWithoutFailing) {
   make_valid_data_dir("controldata_stopped_primary.txt");
   runner_.on("pg_controldata", [](const auto&) { return exited(0, "Segmentation fault\n"); });
