@@ -1,5 +1,10 @@
 // LocalPostgres: making a data directory from another server (pg_basebackup), repairing one
 // that diverged (crash recovery + pg_rewind), and removing it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -44,6 +49,32 @@ bool sets_checkpoint_mode(const std::vector<std::string>& options) {
     }
   }
   return false;
+}
+
+// Flushes the file systems holding the data directory, its pg_wal and its tablespaces: one
+// syncfs() each instead of an fsync() per file. pg_rewind's own per-file pass over the whole data
+// directory took most of its run time on this kind of disk; syncfs gives the same durability
+// before the server starts on the rewound files.
+Status sync_file_systems(const std::string& data_dir) {
+  std::vector<std::string> paths = {data_dir, data_dir + "/pg_wal"};
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(data_dir + "/pg_tblspc", ec)) {
+    paths.push_back(entry.path().string());
+  }
+  for (const auto& path : paths) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) continue;
+      return make_error(ErrorCode::kInternal, "cannot open " + path + " to sync it: " + std::strerror(errno));
+    }
+    int rc = ::syncfs(fd);
+    int saved = errno;
+    ::close(fd);
+    if (rc != 0) {
+      return make_error(ErrorCode::kInternal, "syncfs on " + path + " failed: " + std::strerror(saved));
+    }
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -123,6 +154,11 @@ Status LocalPostgres::crash_recovery(Duration timeout) {
   options.erase("config_file");
   options["archive_mode"] = "on";
   options["archive_command"] = "false";
+  // A crashed cluster's startup first fsyncs every file of the data directory; syncfs (14+) is
+  // one call per file system, with the same durability.
+  if (auto major = read_major_version(settings_.data_dir); major.ok() && *major >= 14) {
+    options.try_emplace("recovery_init_sync_method", "syncfs");
+  }
   std::error_code ec;
   fs::remove(settings_.data_dir + "/standby.signal", ec);
   fs::remove(settings_.data_dir + "/recovery.signal", ec);
@@ -154,7 +190,7 @@ Status LocalPostgres::rewind(const SourceServer& leader, Duration timeout) {
   if (!pgpass.ok()) return pgpass.error();
   Duration left = std::chrono::duration_cast<Duration>(deadline - clock_.now());
   if (left <= Duration(0)) return make_error(ErrorCode::kTimeout, "no time left for pg_rewind");
-  ToolRun run{{program("pg_rewind"), "-D", settings_.data_dir,
+  ToolRun run{{program("pg_rewind"), "-D", settings_.data_dir, "--no-sync",
                "--source-server=" + render_tool_dsn(leader)},
               left,
               {{"PGPASSFILE", pgpass->path()},
@@ -169,7 +205,7 @@ Status LocalPostgres::rewind(const SourceServer& leader, Duration timeout) {
             {{"source", leader.host + ":" + std::to_string(leader.port)}});
   auto result = run_tool(run, "pg_rewind");
   if (!result.ok()) return result.error();
-  return ok_status();
+  return sync_file_systems(settings_.data_dir);  // what --no-sync left out
 }
 
 }  // namespace pghalo::pg

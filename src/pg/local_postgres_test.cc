@@ -225,12 +225,13 @@ TEST_F(LocalPostgresTest, RewindRecoversACrashedClusterFirstThenRunsPgRewindWith
             (std::vector<std::string>{"/pg/bin/postgres", "--single", "-D", settings_.data_dir,
                                       "--config-file=" + settings_.data_dir + "/postgresql.conf",
                                       "-c", "archive_command=false", "-c", "archive_mode=on", "-c",
-                                      "max_connections=200", "template1"}));
+                                      "max_connections=200", "-c",
+                                      "recovery_init_sync_method=syncfs", "template1"}));
   EXPECT_TRUE(single.stdin_data.empty()) << "stdin must be closed so the backend exits";
   EXPECT_FALSE(fs::exists(settings_.data_dir + "/standby.signal"));
   const auto& rewind = runner_.calls[2];
   EXPECT_EQ(rewind.argv, (std::vector<std::string>{
-                             "/pg/bin/pg_rewind", "-D", settings_.data_dir,
+                             "/pg/bin/pg_rewind", "-D", settings_.data_dir, "--no-sync",
                              "--source-server=dbname=postgres user=postgres host=10.0.1.10 "
                              "port=5432"}));
   EXPECT_EQ(rewind.env.at("PGOPTIONS"), "-c statement_timeout=0");
