@@ -197,7 +197,7 @@ void Agent::post_failsafe(const std::vector<model::MemberName>& members, const O
 Status Agent::update_history(const Observed& observed) {
   std::int64_t tl = observed.obs.pg.timeline.value;
   if (!deps_.read_timeline_history || tl <= 1) return ok_status();
-  auto entries = parse_timeline_history(deps_.read_timeline_history(tl));
+  auto entries = model::with_skipped_timelines(parse_timeline_history(deps_.read_timeline_history(tl)), tl);
   if (entries.empty()) {
     return make_error(ErrorCode::kNotFound, "no timeline history for timeline " + std::to_string(tl));
   }

@@ -3,8 +3,10 @@
 #include <type_traits>
 
 #include "agent/agent.h"
+#include "agent/history_plan.h"
 #include "agent/jobs.h"
 #include "common/log.h"
+#include "dcs/codec.h"
 
 namespace pghalo::agent {
 namespace {
@@ -15,6 +17,21 @@ std::optional<model::Member> find_member(const ha::Observation& obs,
   const model::Member* m = obs.cluster->member(*name);
   if (!m) return std::nullopt;
   return *m;
+}
+
+// Before pg_ctl promote: /history gets the timeline this promotion ends, so that no later
+// promotion reuses the new number even if we never write /history again (history_plan.h).
+// Best effort: failing to write it must not stop the promotion.
+void record_promotion(dcs::ClusterStore& store, const ha::Observation& obs, const std::string& name,
+                      std::int64_t above_timeline) {
+  if (!obs.cluster) return;
+  std::int64_t tl = obs.pg.timeline.value;
+  auto entries = history_before_promotion(obs.cluster->history, tl, obs.pg.position(),
+                                          std::max(tl, above_timeline) + 1,
+                                          format_iso8601(obs.wall_now), name);
+  if (!entries) return;
+  Status written = store.write_history(nlohmann::json::parse(dcs::encode_history(*entries)));
+  if (!written.ok()) log::warn("history_not_recorded", "before promoting: " + written.error().message);
 }
 
 pg::StopMode to_pg(ha::StopMode mode) {
@@ -47,7 +64,8 @@ void Agent::execute_job(const ha::Action& action, const Observed& observed) {
         } else if constexpr (std::is_same_v<T, ha::Rejoin>) {
           if (auto leader = find_member(obs, a.leader)) body = rejoin_job(ctx, *leader);
         } else if constexpr (std::is_same_v<T, ha::Promote>) {
-          body = promote_job(ctx);
+          record_promotion(*deps_.store, obs, ha_config_.name.value, a.above_timeline);
+          body = promote_job(ctx, a.above_timeline);
           may_write = true;
         } else if constexpr (std::is_same_v<T, ha::StopPostgres>) {
           body = stop_job(ctx, to_pg(a.mode));

@@ -117,9 +117,9 @@ JobBody rejoin_job(JobContext ctx, model::Member leader) {
   };
 }
 
-JobBody promote_job(JobContext ctx) {
-  return [ctx]() -> Status {
-    PGHALO_TRY(ctx.postgres->promote(pg_ctl_timeout(ctx)));
+JobBody promote_job(JobContext ctx, std::int64_t above_timeline) {
+  return [ctx, above_timeline]() -> Status {
+    PGHALO_TRY(ctx.postgres->promote(pg_ctl_timeout(ctx), above_timeline));
     // Drop the standby settings so a later restart comes up as a primary.
     PGHALO_TRY(write_as(ctx, Role{}));
     // pg_rewind on the old primary reads the new timeline from pg_control: checkpoint now.

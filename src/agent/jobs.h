@@ -27,7 +27,8 @@ JobBody clone_job(JobContext ctx, model::Member source, model::Member leader);
 // upstream: a replica streaming from it; standby without upstream: read-only, nobody to follow.
 JobBody start_job(JobContext ctx, bool as_primary, std::optional<model::Member> upstream);
 JobBody rejoin_job(JobContext ctx, model::Member leader);
-JobBody promote_job(JobContext ctx);
+// above_timeline: the new timeline must be above it (a number the cluster already used).
+JobBody promote_job(JobContext ctx, std::int64_t above_timeline);
 JobBody stop_job(JobContext ctx, pg::StopMode mode);
 JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
 // Rewrites the managed files for the role PostgreSQL runs in now (a replica keeps following

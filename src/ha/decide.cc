@@ -53,6 +53,18 @@ Decision choose(const Ctx& ctx) {
   return d;
 }
 
+// When this member first saw the current /failover request with nobody leading: the race lets a
+// named candidate have ttl from then (leader_race.cc). Keyed by the key's revision, so a new
+// request starts its own wait.
+void remember_failover_request(const Ctx& ctx, Memory& memory) {
+  const auto& cluster = ctx.cluster();
+  if (!cluster.has_failover_request() || cluster.has_leader()) {
+    memory.failover_seen.reset();
+  } else if (!memory.failover_seen || memory.failover_seen->revision != cluster.failover_revision) {
+    memory.failover_seen = Memory::SeenRequest{cluster.failover_revision, ctx.obs.now};
+  }
+}
+
 }  // namespace
 
 Decision decide(const Observation& observation, const Memory& memory, const HaConfig& config) {
@@ -66,6 +78,7 @@ Decision decide(const Observation& observation, const Memory& memory, const HaCo
     for (const auto& [name, member] : ctx.cluster().members) {
       if (!member.api_url.empty()) known[name] = member.api_url;
     }
+    remember_failover_request(ctx, decision.memory);
   }
   prepare_sync_for_start(ctx, decision);
   settle_published_state(ctx, decision);

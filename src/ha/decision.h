@@ -176,7 +176,11 @@ struct StartPostgres {
 struct Rejoin {
   MemberName leader;
 };
-struct Promote {};
+struct Promote {
+  // The new timeline must be above this one: the newest the cluster used, whose holders may be
+  // gone (leader_race.cc). 0: PostgreSQL's own choice.
+  std::int64_t above_timeline = 0;
+};
 struct StopPostgres {
   StopMode mode = StopMode::kFast;
 };
@@ -220,6 +224,13 @@ struct Memory {
   std::map<MemberName, std::string> failsafe_members;
   // What synchronous_standby_names was last set to (nullopt: never set by this process).
   std::optional<SetSynchronousStandbyNames> sync_standby_names;
+  // The /failover request (by the key's revision) and when we first saw it with nobody leading:
+  // a candidate it names gets ttl from then to take the lock (leader_race.cc).
+  struct SeenRequest {
+    model::Revision revision;
+    MonoTime since{};
+  };
+  std::optional<SeenRequest> failover_seen;
 };
 
 // ---- Decision --------------------------------------------------------------------------------

@@ -43,7 +43,11 @@ bool compared(const Ctx& ctx, const MemberName& name) {
   return sync->lists(name);
 }
 
-std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<MemberName>& exclude) {
+// `exclude` is skipped altogether (the former leader during a manual failover); `ignore_ahead`
+// only for being ahead (a requested candidate that let its turn pass: its WAL position must not
+// block the rest again, but a primary it runs still does).
+std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<MemberName>& exclude,
+                                      const std::optional<MemberName>& ignore_ahead = std::nullopt) {
   Lsn mine = ctx.my_position();
   for (const auto& p : *ctx.obs.peers) {
     if (p.name == ctx.cfg.name || (exclude && p.name == *exclude) || !p.reachable) continue;
@@ -51,6 +55,7 @@ std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<Member
     if (p.is_primary) {
       return defer(ctx, Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
     }
+    if (ignore_ahead && p.name == *ignore_ahead) continue;
     if (eligible(p) && p.wal_position.value > mine.value) {
       return defer(ctx, Reason::kNotHealthiestPeerAhead,
                       p.name.value + " is ahead (" + std::to_string(p.wal_position.value) + " > " +
@@ -75,13 +80,24 @@ Decision fetch_peers(const Ctx& ctx) {
   return d;
 }
 
+// The requested candidate had ttl since this member first saw the request without a leader,
+// and nobody took the lock: it cannot or will not (its own rules refuse it, e.g. it lost its data
+// or is not /sync's standby), and deferring to it any longer leaves the cluster without a primary
+// for ever (simulator seeds 38, 342, 371, 387).
+bool candidate_expired(const Ctx& ctx) {
+  const auto& seen = ctx.mem.failover_seen;
+  return seen && seen->revision == ctx.cluster().failover_revision &&
+         ctx.obs.now - seen->since > ctx.cfg.ttl;
+}
+
 std::optional<Decision> manual_failover(const Ctx& ctx) {
   const auto& request = *ctx.cluster().failover;
   if (request.candidate && *request.candidate == ctx.cfg.name) {
     return acquire(ctx, Reason::kManualFailoverCandidate);
   }
   if (!ctx.obs.peers) return fetch_peers(ctx);
-  if (request.candidate) {
+  bool expired = request.candidate && candidate_expired(ctx);
+  if (request.candidate && !expired) {
     for (const auto& p : *ctx.obs.peers) {
       if (p.name == *request.candidate && eligible(p)) {
         return defer(ctx, Reason::kManualFailoverOtherCandidate,
@@ -89,26 +105,55 @@ std::optional<Decision> manual_failover(const Ctx& ctx) {
       }
     }
   }
-  // The candidate is gone or ineligible: the healthiest of the rest, without the lag rule.
-  if (auto lost = lose_to_peers(ctx, request.leader)) return lost;
-  return acquire(ctx, Reason::kAcquiringLock, "manual failover: the requested candidate is unavailable");
+  // The candidate is gone, ineligible or let its turn pass: the healthiest of the rest, without
+  // the lag rule.
+  if (auto lost = lose_to_peers(ctx, request.leader, expired ? request.candidate : std::nullopt)) {
+    return lost;
+  }
+  if (!expired) {
+    return acquire(ctx, Reason::kAcquiringLock, "manual failover: the requested candidate is unavailable");
+  }
+  // The winner clears the request, or as the leader it would hand over to that candidate again.
+  Decision d = acquire(ctx, Reason::kManualFailoverExpired,
+                       "the requested candidate " + request.candidate->value +
+                           " did not take the lock within ttl; taking it instead");
+  d.actions.push_back(ClearFailoverRequest{ctx.cluster().failover_revision});
+  return d;
 }
 
-// A member whose timeline is behind the cluster's (`/history`, or the timeline another member
-// publishes) must not lead, primary or replica, named candidate or not: it missed the last
-// promotion (or forked off before it), so leading would drop that timeline's writes and reuse
-// its number for another history — replicas of either history would then stream WAL that does
-// not match theirs (simulator seeds 7, 64, 143: Patroni leaves this to check_timeline, off by
-// default).
-std::optional<Decision> stale_timeline(const Ctx& ctx) {
-  std::int64_t cluster_tl = ctx.cluster().history_timeline();
+// A member whose timeline is behind one a live member may hold must not lead, primary or
+// replica, named candidate or not: it missed the last promotion (or forked off before it), so
+// leading would drop that timeline's writes while their holder is still there to lead (simulator
+// seeds 7, 64, 143: Patroni leaves this to check_timeline, off by default). Live = a member key
+// in etcd: one publishing a newer timeline, or, for /history's timeline, one with data that
+// publishes none because its PostgreSQL is down for the moment.
+//
+// When nobody live may hold the newest timeline (its holders lost their data or left), a replica
+// races as in any asynchronous failover (simulator seeds 24, 105, 154, ...: otherwise the
+// cluster stays without a primary for ever); its promotion goes above every timeline number the
+// cluster used (Promote::above_timeline, leading.cc), so no number is reused. A running primary
+// stays bound to /history as well: it cannot leave its timeline without a promotion, so it waits
+// for the fence to stop it and races again as a replica.
+std::int64_t newest_live_timeline(const Ctx& ctx) {
+  std::int64_t history_tl = ctx.cluster().history_timeline();
+  std::int64_t newest = 0;
+  bool history_held = ctx.is_primary();
   for (const auto& [name, m] : ctx.cluster().members) {
-    if (m.timeline) cluster_tl = std::max(cluster_tl, m.timeline->value);
+    if (m.timeline) newest = std::max(newest, m.timeline->value);
+    bool may_hold = m.timeline ? m.timeline->value >= history_tl
+                               : name != ctx.cfg.name && m.role != Role::kUninitialized;
+    history_held = history_held || may_hold;
   }
+  return history_held ? std::max(newest, history_tl) : newest;
+}
+
+std::optional<Decision> stale_timeline(const Ctx& ctx) {
+  std::int64_t newest = newest_live_timeline(ctx);
   std::int64_t my_tl = ctx.obs.pg.timeline.value;
-  if (cluster_tl <= 0 || my_tl <= 0 || my_tl >= cluster_tl) return std::nullopt;
+  if (newest <= 0 || my_tl <= 0 || my_tl >= newest) return std::nullopt;
   return ctx.make(Reason::kStaleTimeline, "timeline " + std::to_string(my_tl) +
-                                              " is behind the cluster's " + std::to_string(cluster_tl));
+                                              " is behind timeline " + std::to_string(newest) +
+                                              ", which a live member may hold");
 }
 
 }  // namespace

@@ -37,6 +37,35 @@ const std::vector<Row> kLeaderRace = {
        w.cluster().members[MemberName("node2")].timeline = model::TimelineId(3);
      },
      Reason::kStaleTimeline, {}},
+    // Simulator seeds 24, 105, 154, ...: the only member on the newest timeline lost its data.
+    {"seed 24: a replica behind a timeline that no live member holds any more races",
+     [](World& w) {
+       w.replica(5000, 1).no_peers_answered();
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+       w.member("node2", "stopped", "uninitialized").no_member("node3");
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"seed 24: ... but not while a member that may hold it has its PostgreSQL down",
+     [](World& w) {
+       w.replica(5000, 1).no_peers_answered();
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+       w.member("node2", "stopped", "uninitialized").member("node3", "crashed", "demoted");
+     },
+     Reason::kStaleTimeline, {}},
+    {"seed 24: ... nor as a running primary, which cannot leave its timeline",
+     [](World& w) {
+       w.primary(5000, 1);
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+       w.member("node2", "stopped", "uninitialized").no_member("node3");
+     },
+     Reason::kStaleTimeline, {}},
+    {"seed 24: ... and the lag rule still applies",
+     [](World& w) {
+       w.replica(5000, 1).no_peers_answered().optime(5000 + 1048577);
+       w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(4000), "", {}, {}}};
+       w.member("node2", "stopped", "uninitialized").no_member("node3");
+     },
+     Reason::kTooFarBehind, {}},
     {"a replica on the cluster's timeline races as usual",
      [](World& w) {
        w.replica(5000, 2).no_peers_answered();
@@ -86,6 +115,39 @@ const std::vector<Row> kLeaderRace = {
        w.replica(500).failover("node3", "node2").peer("node2", 10, false, false).peer("node3", 9000);
      },
      Reason::kAcquiringLock, {"acquire_leader"}},
+    // Simulator seeds 38, 342, 371, 387: the named candidate never took the lock (it refused it
+    // itself: a stale timeline, not /sync's standby) and the others deferred to it for ever.
+    {"seed 38: a requested candidate that let ttl pass is ignored; the winner clears the request",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000).peer("node3", 10);
+       w.mem.failover_seen = Memory::SeenRequest{model::Revision(77), testing::kNow - std::chrono::seconds(31)};
+     },
+     Reason::kManualFailoverExpired, {"acquire_leader", "clear_failover_request"}},
+    {"seed 38: ... not before ttl passed",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000).peer("node3", 10);
+       w.mem.failover_seen = Memory::SeenRequest{model::Revision(77), testing::kNow - std::chrono::seconds(29)};
+     },
+     Reason::kManualFailoverOtherCandidate, {}},
+    {"seed 38: ... and a newer request gets its own ttl",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000).peer("node3", 10);
+       w.mem.failover_seen = Memory::SeenRequest{model::Revision(76), testing::kNow - std::chrono::seconds(60)};
+     },
+     Reason::kManualFailoverOtherCandidate, {}},
+    {"seed 38: after expiry the healthiest of the rest still wins, the lag rule waived",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000).peer("node3", 7000);
+       w.optime(5000 + 1048577);
+       w.mem.failover_seen = Memory::SeenRequest{model::Revision(77), testing::kNow - std::chrono::seconds(31)};
+     },
+     Reason::kNotHealthiestPeerAhead, {}},
+    {"seed 38: after expiry a candidate running as a primary still blocks the race",
+     [](World& w) {
+       w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000, true);
+       w.mem.failover_seen = Memory::SeenRequest{model::Revision(77), testing::kNow - std::chrono::seconds(31)};
+     },
+     Reason::kNotHealthiestPeerIsPrimary, {}},
     {"a member the leader reached in failsafe mode stays out of the race",
      [](World& w) {
        w.replica(5000).peer("node2", 10);
@@ -143,6 +205,20 @@ TEST(LeaderRaceTest, DeferringToAPeerLooksAgainWithinASecond) {
     ASSERT_TRUE(d.wake_in.has_value()) << d.detail;
     EXPECT_LE(*d.wake_in, Duration(std::chrono::seconds(1))) << d.detail;
   }
+}
+
+TEST(LeaderRaceTest, Seed38TheFirstLeaderlessSightOfARequestIsRemembered) {
+  World w;
+  w.replica(5000).failover(std::nullopt, "node2").peer("node2", 9000);
+  auto d = w.decide();
+  ASSERT_TRUE(d.memory.failover_seen.has_value());
+  EXPECT_EQ(d.memory.failover_seen->revision, model::Revision(77));
+  EXPECT_EQ(d.memory.failover_seen->since, testing::kNow);
+  w.mem = d.memory;
+  w.obs.now = testing::kNow + std::chrono::seconds(5);
+  EXPECT_EQ(w.decide().memory.failover_seen->since, testing::kNow) << "kept while unchanged";
+  w.leader("node3");
+  EXPECT_FALSE(w.decide().memory.failover_seen.has_value()) << "forgotten once someone leads";
 }
 
 TEST(LeaderRaceTest, FetchesStatusOfEveryOtherMember) {

@@ -1,6 +1,8 @@
 // Situation: we hold the leader key and PostgreSQL answers (spec 2.6). Keep the key on our
 // lease, promote if PostgreSQL is still a replica, publish the optime and history, keep one
 // replication slot per member, and hand over when a switchover is requested (switchover.cc).
+#include <algorithm>
+
 #include "ha/context.h"
 
 namespace pghalo::ha {
@@ -14,13 +16,25 @@ bool history_is_stale(const Ctx& ctx) {
   return !history || history->empty() || history->back().timeline.value != tl - 1;
 }
 
+// The newest timeline etcd knows of: /history's, or one a member publishes.
+std::int64_t newest_known_timeline(const Ctx& ctx) {
+  std::int64_t newest = ctx.cluster().history_timeline();
+  for (const auto& [name, m] : ctx.cluster().members) {
+    if (m.timeline) newest = std::max(newest, m.timeline->value);
+  }
+  return newest;
+}
+
 }  // namespace
 
 Decision decide_leading(const Ctx& ctx) {
   if (!ctx.is_primary()) {
     Decision d = ctx.make(Reason::kPromoting, "promoting " + ctx.name() + " to primary");
     if (!ctx.lock_on_our_lease()) d.actions.push_back(RefreshLeader{});
-    d.actions.push_back(Promote{});
+    // Above every timeline number the cluster used, even those whose holders are gone (a
+    // replica that raced from an older timeline, leader_race.cc): PostgreSQL alone would pick
+    // the number after its own.
+    d.actions.push_back(Promote{newest_known_timeline(ctx)});
     prepare_sync_for_promotion(ctx, d);
     if (ctx.lock_on_our_lease()) d.memory.leader_lease = ctx.obs.lease;
     d.memory.following.reset();

@@ -51,6 +51,23 @@ TEST(LeadingTest, RemembersTheLeaseTheLockIsHeldOn) {
   EXPECT_EQ(d.memory.leader_lease->value, testing::kOurLease);
 }
 
+// Simulator seed 24: a replica from timeline 1 won the race after the only member on timeline 3
+// lost its data; /history still says 3 (and a member may publish it): the promotion goes above.
+TEST(LeadingTest, Seed24PromotionGoesAboveEveryTimelineTheClusterUsed) {
+  World w;
+  w.leader("node1").replica(5000, 1);
+  w.cluster().history = std::vector<model::HistoryEntry>{{model::TimelineId(1), Lsn(3000), "", {}, {}},
+                                                         {model::TimelineId(2), Lsn(4000), "", {}, {}}};
+  Decision d = w.decide();
+  const auto* promote = d.find<Promote>();
+  ASSERT_NE(promote, nullptr);
+  EXPECT_EQ(promote->above_timeline, 3);
+  w.cluster().members[MemberName("node2")].timeline = model::TimelineId(4);
+  Decision again = w.decide();
+  ASSERT_NE(again.find<Promote>(), nullptr);
+  EXPECT_EQ(again.find<Promote>()->above_timeline, 4);
+}
+
 TEST(LeadingTest, SlotsAreKeptForEveryOtherMember) {
   World w;
   w.leader("node1").primary(5000).optime(5000);

@@ -56,6 +56,7 @@ namespace pghalo::ha {
   X(kStaleTimeline, "no leader, but this primary's timeline is behind the cluster history")      \
   X(kManualFailoverCandidate, "no leader and this member is the requested candidate")            \
   X(kManualFailoverOtherCandidate, "no leader; letting the requested candidate take over")       \
+  X(kManualFailoverExpired, "no leader; the requested candidate let ttl pass, taking the lock")  \
   /* holding the lock */                                                                          \
   X(kLeaderHealthy, "the leader with the lock; nothing to do")                                   \
   X(kMovingLockToNewLease, "the leader key is on an old lease; moving it to the current one")    \

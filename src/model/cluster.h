@@ -96,4 +96,13 @@ struct ClusterState {
   bool has_failover_request() const { return failover && !failover->is_empty(); }
 };
 
+// /history for a member on `timeline` from its timeline history file's lines, plus one line for
+// each timeline number the promotion skipped (reserved above a member that lost its data, see
+// pg/timeline_reservation.h): PostgreSQL's file names only real parents, and without these lines
+// /history would end below the number before ours, so history_timeline() would point at a
+// skipped number and the next promotion could reuse ours. Each added line ends where the real
+// parent's line ends (no WAL was ever written on a skipped timeline).
+std::vector<HistoryEntry> with_skipped_timelines(std::vector<HistoryEntry> entries,
+                                                 std::int64_t timeline);
+
 }  // namespace pghalo::model

@@ -77,7 +77,7 @@ class LocalPostgres final : public PostgresProbe, public PostgresControl {
   Status start(Duration timeout) override;
   Status stop(StopMode mode, Duration timeout) override;
   Status signal_immediate_stop() override;
-  Status promote(Duration timeout) override;
+  Status promote(Duration timeout, std::int64_t above_timeline) override;
   Status reload() override;
   Status checkpoint(Duration timeout) override;
   Status execute(const std::string& sql, Duration timeout) override;

@@ -2,6 +2,8 @@
 // diverge, rewind and follow again. Runs as the postgres OS user (see pg_test_cluster.h).
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "common/strings.h"
 #include "model/slot_name.h"
 #include "pg/local_postgres.h"
@@ -131,7 +133,7 @@ TEST_F(TwoNodeCluster, BootstrapsClonesFailsOverRewindsAndFollowsAgain) {
   ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
   EXPECT_FALSE(a_->observe().running());
   EXPECT_TRUE(a_->stop(StopMode::kFast, 30s).ok()) << "stopping a stopped server succeeds";
-  Status promoted = b_->promote(30s);
+  Status promoted = b_->promote(30s, 0);
   ASSERT_TRUE(promoted.ok()) << promoted.error().to_string();
   ASSERT_TRUE(wait_until([&] { return b_->observe().is_primary(); }, 20s));
   EXPECT_EQ(b_->observe().timeline.value, 2);

@@ -13,6 +13,7 @@
 #include "pg/controldata.h"
 #include "pg/local_postgres.h"
 #include "pg/postmaster_pid.h"
+#include "pg/timeline_reservation.h"
 
 namespace pghalo::pg {
 namespace {
@@ -135,16 +136,30 @@ Status LocalPostgres::signal_immediate_stop() {
   return ok_status();
 }
 
-Status LocalPostgres::promote(Duration timeout) {
+Status LocalPostgres::promote(Duration timeout, std::int64_t above_timeline) {
   if (!live_postmaster()) {
     return make_error(ErrorCode::kFailedPrecondition, "cannot promote: postgres is not running");
   }
+  // The timeline we replay: PostgreSQL probes for history files above it.
+  std::int64_t current = 0;
+  if (auto control = read_controldata(); control.ok()) current = control->checkpoint_timeline.value;
+  if (auto replayed = replay_timeline()) current = std::max(current, replayed->value);
+  std::string wal_dir = settings_.data_dir + "/pg_wal";
+  auto reserved = reserve_timelines(wal_dir, current, above_timeline);
+  if (!reserved.ok()) return reserved.error();
   ToolRun run{
       {program("pg_ctl"), "promote", "-w", "-t", pg_ctl_seconds(timeout), "-D", settings_.data_dir},
       runner_bound(timeout),
       {},
       {}};
   auto result = run_tool(run, "pg_ctl promote");
+  // Once promoted the placeholders have done their job; left behind after a failed promotion a
+  // restarted standby would take the newest of them as its recovery target and refuse to start
+  // ("not a child of this server's history"). After a timeout the promotion may still be
+  // choosing its timeline: keep them then.
+  if (result.ok() || result.error().code != ErrorCode::kTimeout) {
+    release_timelines(*reserved);
+  }
   if (!result.ok()) return result.error();
   return ok_status();
 }

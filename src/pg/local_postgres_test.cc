@@ -243,7 +243,7 @@ TEST_F(LocalPostgresTest, StopAndImmediateStopOfAStoppedServerSucceedWithoutRunn
   std::ofstream(settings_.data_dir + "/postmaster.pid") << "not a pid\n";
   EXPECT_TRUE(pg_->stop(StopMode::kFast, 10s).ok());
   EXPECT_TRUE(pg_->signal_immediate_stop().ok());
-  EXPECT_EQ(pg_->promote(10s).error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(pg_->promote(10s, 0).error().code, ErrorCode::kFailedPrecondition);
   EXPECT_TRUE(runner_.calls.empty());
 }
 

@@ -100,7 +100,9 @@ class PostgresControl {
   // SIGQUIT to the postmaster from postmaster.pid: no waiting, no allocation-heavy work.
   // Used by the fencing thread; safe to call at any time, even concurrently.
   virtual Status signal_immediate_stop() = 0;
-  virtual Status promote(Duration timeout) = 0;
+  // Promotes a standby onto a new timeline above `above_timeline` as well as above its own (a
+  // number the cluster used on a member that is gone: see timeline_reservation.h). 0: no bound.
+  virtual Status promote(Duration timeout, std::int64_t above_timeline) = 0;
   virtual Status reload() = 0;
   virtual Status checkpoint(Duration timeout) = 0;
   // Runs SQL as the local superuser (users, slots). One statement or a ;-separated script.

@@ -195,12 +195,13 @@ Status FakePostgres::stop(pg::StopMode mode, Duration) {
 
 Status FakePostgres::signal_immediate_stop() { return stop(pg::StopMode::kImmediate, Duration(0)); }
 
-Status FakePostgres::promote(Duration) {
+Status FakePostgres::promote(Duration, std::int64_t above_timeline) {
   FakeServer& s = server();
   if (!s.running) return down("not running");
   if (!s.in_recovery) return ok_status();
+  // The history names only the real parent, as PostgreSQL's does after skipping reserved numbers.
   s.history.emplace_back(s.timeline, s.lsn);
-  s.timeline += 1;
+  s.timeline = std::max(s.timeline, above_timeline) + 1;
   s.in_recovery = false;
   s.standby_configured = false;
   s.upstream.reset();

@@ -70,7 +70,7 @@ class FakePostgres final : public pg::PostgresProbe, public pg::PostgresControl 
   Status start(Duration timeout) override;
   Status stop(pg::StopMode mode, Duration timeout) override;
   Status signal_immediate_stop() override;
-  Status promote(Duration timeout) override;
+  Status promote(Duration timeout, std::int64_t above_timeline) override;
   Status reload() override;
   Status checkpoint(Duration timeout) override;
   Status execute(const std::string& sql, Duration timeout) override;

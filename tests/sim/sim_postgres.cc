@@ -64,7 +64,7 @@ Status SimPostgres::stop(pg::StopMode mode, Duration timeout) { return fake_.sto
 
 Status SimPostgres::signal_immediate_stop() { return fake_.signal_immediate_stop(); }
 
-Status SimPostgres::promote(Duration timeout) {
+Status SimPostgres::promote(Duration timeout, std::int64_t above_timeline) {
   if (plan_.fail_promote) {
     env_.probe("pg_promote_failed");
     return injected("pg_ctl promote");
@@ -72,7 +72,8 @@ Status SimPostgres::promote(Duration timeout) {
   if (server().running && !server().accepting) {
     return make_error(ErrorCode::kFailedPrecondition, "the server is still starting");
   }
-  return fake_.promote(timeout);
+  if (server().in_recovery && above_timeline > server().timeline) env_.probe("promote_above_reserved_timelines");
+  return fake_.promote(timeout, above_timeline);
 }
 
 Status SimPostgres::reload() { return fake_.reload(); }
