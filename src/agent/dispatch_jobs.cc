@@ -78,6 +78,7 @@ void Agent::execute_job(const ha::Action& action, const Observed& observed) {
     log::warn("job_not_started", ha::action_name(action) + ": the member it needs is not in etcd");
     return;
   }
+  if (may_write) body = fenced_job(std::move(*body), deps_.fencer, ctx.postgres);
   auto kind = *ha::job_of(action);
   if (!deps_.jobs->start(kind, may_write, std::move(*body))) {
     log::warn("job_not_started", ha::action_name(action) + ": another job is still running");

@@ -19,6 +19,8 @@ class Fencer {
   virtual ~Fencer() = default;
   // Replaces the current fence (disarmed, or a deadline on the monotonic clock).
   virtual void apply(const ha::Fence& fence) = 0;
+  // How many times the fence fired so far; thread-safe (a job compares it before and after).
+  virtual int fired_count() const = 0;
 };
 
 class FencingThread final : public Fencer {
@@ -29,7 +31,7 @@ class FencingThread final : public Fencer {
 
   void apply(const ha::Fence& fence) override;
   // How many times the fence fired (for tests and metrics).
-  int fired_count() const;
+  int fired_count() const override;
 
  private:
   void watch();

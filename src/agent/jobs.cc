@@ -129,6 +129,19 @@ JobBody promote_job(JobContext ctx, std::int64_t above_timeline) {
   };
 }
 
+JobBody fenced_job(JobBody body, const Fencer* fencer, pg::PostgresControl* postgres) {
+  int fired_before = fencer->fired_count();
+  return [body = std::move(body), fencer, postgres, fired_before]() -> Status {
+    Status status = body();
+    if (fencer->fired_count() == fired_before) return status;
+    log::error("job_fenced", "the fence fired while the job ran; stopping PostgreSQL");
+    (void)postgres->signal_immediate_stop();
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "the fence fired while the job ran (the lease was not proven in time); "
+                      "PostgreSQL stopped instead of accepting writes");
+  };
+}
+
 JobBody stop_job(JobContext ctx, pg::StopMode mode) {
   return [ctx, mode]() -> Status { return ctx.postgres->stop(mode, pg_ctl_timeout(ctx)); };
 }

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "agent/fencer.h"
 #include "agent/job_runner.h"
 #include "config/config.h"
 #include "model/member.h"
@@ -30,6 +31,12 @@ JobBody rejoin_job(JobContext ctx, model::Member leader);
 // above_timeline: the new timeline must be above it (a number the cluster already used).
 JobBody promote_job(JobContext ctx, std::int64_t above_timeline);
 JobBody stop_job(JobContext ctx, pg::StopMode mode);
+// Wraps a job that may leave PostgreSQL accepting writes (start as primary, promote): if the
+// fence fired while it ran, the server it brought up is stopped at once and the job fails.
+// The fencer signals only a postmaster that exists when it fires; one that pg_ctl start forks,
+// or a promotion that completes, after that instant would otherwise accept writes without a
+// proven lease (simulator seeds 110, 124, 168, 175, 386).
+JobBody fenced_job(JobBody body, const Fencer* fencer, pg::PostgresControl* postgres);
 JobBody follow_job(JobContext ctx, std::optional<model::Member> leader);
 // Rewrites the managed files for the role PostgreSQL runs in now (a replica keeps following
 // `upstream`) and reloads: how a changed /config or a reloaded YAML reaches a running server, as

@@ -63,8 +63,10 @@ bool Agent::start_restart(const model::PgObservation& pg) {
     if (const auto* m = cluster->member(cluster->leader->name)) upstream = *m;
   }
   bool primary = pg.is_primary();
-  return deps_.jobs->start(ha::JobKind::kRestart, primary,
-                           restart_job(job_context(pg), primary, upstream));
+  JobContext ctx = job_context(pg);
+  JobBody body = restart_job(ctx, primary, upstream);
+  if (primary) body = fenced_job(std::move(body), deps_.fencer, ctx.postgres);
+  return deps_.jobs->start(ha::JobKind::kRestart, primary, std::move(body));
 }
 
 std::optional<model::CommandReply> Agent::run_restart(model::RestartCommand& c,

@@ -34,13 +34,15 @@ bool leadership_provable(const Ctx& ctx, const Decision& d) {
 }  // namespace
 
 Fence compute_fence(const Ctx& ctx, const Decision& d) {
-  // Maintenance mode: the operator owns the primary, as long as etcd confirms the pause. When
-  // etcd cannot be read, the cluster may have been resumed meanwhile and another member may take
-  // the expiring lock: the lease rule applies (simulator seeds 99 and 175).
   // Bootstrapping: `initialize` is ours and no other member can become primary of a cluster
   // that does not exist yet.
-  if ((ctx.cfg.paused && ctx.has_cluster()) || ctx.obs.won_initialize) return Fence::disarmed();
-  if (!may_accept_writes(ctx, d)) return Fence::disarmed();
+  if (ctx.obs.won_initialize || !may_accept_writes(ctx, d)) return Fence::disarmed();
+  // Maintenance mode: the operator owns a primary that does not lead, as long as etcd confirms
+  // the pause. One that leads renews its lease every cycle and is fenced on it as usual: a host
+  // frozen for longer than ttl may come back to a resumed cluster whose lock expired (simulator
+  // seed 387). When etcd cannot be read, the cluster may have been resumed meanwhile and another
+  // member may take the expiring lock: the lease rule applies (simulator seeds 99 and 175).
+  if (ctx.cfg.paused && ctx.has_cluster() && !leadership_provable(ctx, d)) return Fence::disarmed();
   MonoTime until = leadership_provable(ctx, d)
                        ? ctx.obs.lease_valid_until - ctx.cfg.fencing_margin
                        : ctx.obs.now;

@@ -82,8 +82,27 @@ TEST(FenceTest, Seed175APausedPrimaryThatCannotReadEtcdIsFencedAtItsLease) {
   EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
 
   testing::World confirmed;
-  confirmed.leader("node1").primary(5000).optime(5000).paused();
-  EXPECT_FALSE(confirmed.decide().fence.armed) << "etcd confirms the pause: the operator owns it";
+  confirmed.leader("node3").primary(5000).optime(5000).paused();
+  EXPECT_FALSE(confirmed.decide().fence.armed)
+      << "etcd confirms the pause and the primary does not lead: the operator owns it";
+}
+
+// Simulator seed 387: the paused leader's host froze for longer than ttl; meanwhile the operator
+// resumed the cluster and the leader key expired. The fence, disarmed while paused, let the
+// primary accept writes without the lock the moment the host came back. A paused leader renews
+// its lease every cycle, so it is fenced on it as any leader is.
+TEST(FenceTest, Seed387APausedLeaderIsFencedAtItsLeaseToo) {
+  testing::World w;
+  w.leader("node1").primary(5000).optime(5000).paused();
+  auto d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kPausedLeader);
+  EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
+
+  testing::World acquiring;
+  acquiring.primary(5000).paused();
+  auto a = acquiring.decide();
+  EXPECT_EQ(a.reason, Reason::kPausedAcquiringLock);
+  EXPECT_EQ(a.fence, Fence::until(acquiring.obs.lease_valid_until - acquiring.cfg.fencing_margin));
 }
 
 }  // namespace

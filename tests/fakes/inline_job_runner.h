@@ -41,10 +41,15 @@ class RecordingFencer final : public agent::Fencer {
  public:
   void apply(const ha::Fence& fence) override { fence_ = fence; }
   const ha::Fence& fence() const { return fence_; }
-  void fired() { fence_.armed = false; }
+  void fired() {
+    fence_.armed = false;
+    ++fired_;
+  }
+  int fired_count() const override { return fired_; }
 
  private:
   ha::Fence fence_;
+  int fired_ = 0;
 };
 
 }  // namespace pghalo::fakes

@@ -70,7 +70,7 @@ class SimFencer final : public agent::Fencer {
     fence_.armed = false;
     ++fired_;
   }
-  int fired_count() const { return fired_; }
+  int fired_count() const override { return fired_; }
 
  private:
   ha::Fence fence_;

@@ -151,7 +151,7 @@ Ms World::next_background() const {
     if (auto due = n->proc->jobs->due()) t = std::min(t, *due);
   }
   for (const auto& o : orphans_) {
-    if (auto due = o->due()) t = std::min(t, *due);
+    if (auto due = o.jobs->due()) t = std::min(t, *due);
   }
   t = std::min({t, next_write_at_, next_replication_at_});
   if (etcd_->has_quorum()) {
@@ -247,12 +247,12 @@ void World::finish_jobs() {
     n.proc->jobs->complete();
   }
   for (auto it = orphans_.begin(); it != orphans_.end();) {
-    auto due = (*it)->due();
+    auto due = it->jobs->due();
     if (due && *due <= time_.now) {
       probe("orphan_job_completed_after_agent_death");
-      (*it)->complete();
+      it->jobs->complete();
     }
-    if (!(*it)->due()) {
+    if (!it->jobs->due()) {
       it = orphans_.erase(it);
     } else {
       ++it;
@@ -338,7 +338,7 @@ void World::end_process(Node& n, std::optional<Ms> restart_after) {
   if (auto due = n.proc->jobs->due()) {
     // The agent's job child (pg_ctl, pg_rewind...) may outlive it.
     n.proc->jobs->detach();
-    if (random_.chance(0.5)) orphans_.push_back(std::move(n.proc->jobs));
+    if (random_.chance(0.5)) orphans_.push_back(Orphan{std::move(n.proc->jobs), std::move(n.proc->fencer)});
   }
   n.proc->agent.reset();
   n.proc.reset();

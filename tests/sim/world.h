@@ -281,7 +281,13 @@ class World final : public SimEnv {
   fakes::FakePgWorld pg_world_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<std::vector<char>> cut_;  // [from][to]: packets from -> to are dropped
-  std::vector<std::unique_ptr<SimJobRunner>> orphans_;
+  // A job whose agent died, still running (its child may outlive the agent). The dead process's
+  // fencer stays with it: the job's body holds it (agent::fenced_job), and it never fires again.
+  struct Orphan {
+    std::unique_ptr<SimJobRunner> jobs;
+    std::unique_ptr<SimFencer> fencer;
+  };
+  std::vector<Orphan> orphans_;
 
   std::multimap<std::pair<Ms, long>, Timed> timed_;
   long timed_seq_ = 0;
