@@ -124,6 +124,7 @@ bool Agent::execute_dcs_action(const ha::Action& action, const Observed& observe
           return r.ok() ? true : failed(r.error());
         } else if constexpr (std::is_same_v<T, ha::SetSynchronousStandbyNames>) {
           Status s = rewrite_config_files(job_context(observed.obs.pg), /*as_primary=*/true, std::nullopt);
+          sync_names_applied_ = s.ok();
           if (s.ok()) {
             log::info("synchronous_standby_names", "synchronous_standby_names = '" +
                                                        synchronous_standby_names_.value_or("") + "'");

@@ -124,10 +124,14 @@ void Agent::run_cycle() {
   if (!observed.obs.job) observed.obs.job = deps_.jobs->running();
   ha::Decision decision = ha::decide(observed.obs, memory_, ha_config_);
   log_cycle(decision);
+  auto sync_names_before = ha::assumed_sync_standby_names(observed.obs, memory_, ha_config_);
   synchronous_standby_names_ = render_synchronous_standby_names(decision.memory.sync_standby_names);
+  sync_names_applied_ = false;
   execute(decision, observed);
   deps_.fencer->apply(decision.fence);
   memory_ = decision.memory;
+  memory_.sync_standby_names = sync_names_after_cycle(sync_names_before, decision, sync_names_applied_);
+  synchronous_standby_names_ = render_synchronous_standby_names(memory_.sync_standby_names);
   // After a reload PostgreSQL may flag pending_restart: publish that within a second, not a loop.
   bool reloaded = config_files_stale_ && refresh_config_files(observed);
   restore_config_key(observed);

@@ -138,6 +138,7 @@ class Agent {
   int major_version_ = 15;
   // synchronous_standby_names as the current decision wants it (nullopt: leave it unmanaged).
   std::optional<std::string> synchronous_standby_names_;
+  bool sync_names_applied_ = false;  // this cycle's SetSynchronousStandbyNames succeeded
   std::optional<model::RestartCommand> scheduled_restart_;
   nlohmann::json scheduled_restart_json_ = nullptr;  // published in the member key
   std::shared_ptr<std::promise<model::CommandReply>> restart_reply_;

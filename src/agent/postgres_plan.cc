@@ -158,6 +158,13 @@ bool plain_identifier(const std::string& name) {
 }
 }  // namespace
 
+std::optional<ha::SetSynchronousStandbyNames> sync_names_after_cycle(
+    const std::optional<ha::SetSynchronousStandbyNames>& before, const ha::Decision& decision,
+    bool applied) {
+  if (decision.has<ha::SetSynchronousStandbyNames>() && !applied) return before;
+  return decision.memory.sync_standby_names;
+}
+
 std::optional<std::string> render_synchronous_standby_names(
     const std::optional<ha::SetSynchronousStandbyNames>& names) {
   if (!names) return std::nullopt;

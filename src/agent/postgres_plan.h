@@ -55,6 +55,15 @@ std::string bootstrap_sql(const config::Config& local);
 std::optional<std::string> render_synchronous_standby_names(
     const std::optional<ha::SetSynchronousStandbyNames>& names);
 
+// What the next cycle may take synchronous_standby_names to be. The core writes the list it asks
+// for into the decision's memory; when its SetSynchronousStandbyNames did not run (an etcd
+// action before it failed) or failed, PostgreSQL still has the list from `before`, and a
+// standby it reports `sync` under that list (say '*') must not be published in /sync as if
+// PostgreSQL waited for it by name (simulator seed 5643).
+std::optional<ha::SetSynchronousStandbyNames> sync_names_after_cycle(
+    const std::optional<ha::SetSynchronousStandbyNames>& before, const ha::Decision& decision,
+    bool applied);
+
 // SQL literal and identifier quoting.
 std::string quote_literal(const std::string& value);
 std::string quote_identifier(const std::string& value);

@@ -81,6 +81,14 @@ Decision decide(const Observation& observation, const Memory& memory, const HaCo
     remember_failover_request(ctx, decision.memory);
   }
   prepare_sync_for_start(ctx, decision);
+  // A restarted agent does not know what synchronous_standby_names the running primary has, and
+  // would write its files without any and reload: the primary would then acknowledge commits
+  // that /sync's standbys never received (simulator seeds 391, 990: a paused leader's agent was
+  // restarted; paused cycles do not manage synchronous replication). A leader that manages it
+  // this cycle has set the memory already.
+  if (!memory.sync_standby_names && !decision.memory.sync_standby_names) {
+    decision.memory.sync_standby_names = assumed_sync_standby_names(observation, memory, config);
+  }
   settle_published_state(ctx, decision);
   decision.fence = compute_fence(ctx, decision);
   return decision;

@@ -11,4 +11,14 @@ namespace pghalo::ha {
 
 Decision decide(const Observation& observation, const Memory& memory, const HaConfig& config);
 
+// What a running primary's synchronous_standby_names must be taken to be when this process does
+// not know (memory empty: the agent was restarted): in synchronous mode, whom /sync lists for us
+// ('*' in strict mode when nobody), which is what the previous process made PostgreSQL wait for
+// at least. nullopt when memory knows, or synchronous mode is off, or PostgreSQL is no primary.
+// decide() remembers it when the cycle set nothing, and the agent keeps it when a change to it
+// did not run.
+std::optional<SetSynchronousStandbyNames> assumed_sync_standby_names(const Observation& observation,
+                                                                      const Memory& memory,
+                                                                      const HaConfig& config);
+
 }  // namespace pghalo::ha

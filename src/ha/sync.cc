@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "ha/context.h"
+#include "ha/decide.h"
 
 namespace pghalo::ha {
 namespace {
@@ -128,6 +129,19 @@ void prepare_sync_for_promotion(const Ctx& ctx, Decision& d) {
   }
   SetSynchronousStandbyNames names{{}, ctx.cfg.synchronous_mode_strict, std::max(1, ctx.cfg.synchronous_node_count)};
   d.memory.sync_standby_names = names;
+}
+
+std::optional<SetSynchronousStandbyNames> assumed_sync_standby_names(const Observation& obs,
+                                                                      const Memory& memory,
+                                                                      const HaConfig& cfg) {
+  if (memory.sync_standby_names || !cfg.synchronous_mode || !obs.cluster || !obs.pg.is_primary()) {
+    return memory.sync_standby_names;
+  }
+  std::vector<MemberName> listed;
+  const auto& sync = obs.cluster->sync;
+  if (sync && sync->leader && *sync->leader == cfg.name) listed = sync->sync_standby;
+  return SetSynchronousStandbyNames{listed, cfg.synchronous_mode_strict && listed.empty(),
+                                    std::max(1, cfg.synchronous_node_count)};
 }
 
 // Before starting PostgreSQL as the primary in synchronous mode: a fresh agent process has no

@@ -147,5 +147,34 @@ TEST(SyncTest, Seed122StrictModeWithNobodyListedStartsWaitingForAnyStandby) {
   EXPECT_EQ(*d.memory.sync_standby_names, names({}, true));
 }
 
+// Simulator seeds 391 and 990: a paused leader's agent was restarted; with no memory of
+// synchronous_standby_names it rewrote the primary's files without any and reloaded, and the
+// primary acknowledged commits that the standbys /sync lists never received.
+TEST(SyncTest, Seed391ARestartedAgentTakesThePrimaryToWaitForWhomSyncLists) {
+  World w;
+  w.leader("node1").primary(5000).optime(5000).paused();
+  w.cfg.synchronous_mode = true;
+  w.cfg.synchronous_node_count = 2;
+  w.sync("node1", {"node2", "node3"});
+  Decision d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kPausedLeader);
+  ASSERT_TRUE(d.memory.sync_standby_names.has_value());
+  EXPECT_EQ(*d.memory.sync_standby_names,
+            (SetSynchronousStandbyNames{{MemberName("node2"), MemberName("node3")}, false, 2}));
+}
+
+TEST(SyncTest, Seed391WhatMemoryKnowsWinsAndAReplicaAssumesNothing) {
+  World w;
+  w.leader("node1").primary(5000).optime(5000).paused();
+  w.cfg.synchronous_mode = true;
+  w.sync("node1", {"node2"});
+  w.mem.sync_standby_names = names({"node3"});
+  EXPECT_EQ(*w.decide().memory.sync_standby_names, names({"node3"}));
+  World replica;
+  replica.leader("node2").replica(5000);
+  replica.cfg.synchronous_mode = true;
+  EXPECT_FALSE(replica.decide().memory.sync_standby_names.has_value());
+}
+
 }  // namespace
 }  // namespace pghalo::ha
