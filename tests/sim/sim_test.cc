@@ -93,7 +93,8 @@ std::string describe(const RunResult& r) {
 
 // Seeds that found bugs (docs/simulation.md lists them) and seeds that run synchronous mode,
 // strict mode and failsafe mode: each must keep every invariant. A failure names the replay.
-constexpr std::uint64_t kFixedSeeds[] = {7, 64, 99, 143, 1, 2, 3, 12, 15, 17};
+constexpr std::uint64_t kFixedSeeds[] = {7,  64,  99,  143, 1,   2,   3,    12,  15,
+                                         17, 24,  38,  168, 175, 387, 391, 5643};
 
 TEST(SeedsTest, FixedSeedsKeepEveryInvariant) {
   for (std::uint64_t seed : kFixedSeeds) {
@@ -119,6 +120,16 @@ TEST(SeedsTest, SynchronousAndFailsafeSeedsAreAmongTheFixedOnes) {
   EXPECT_GT(sync, 0);
   EXPECT_GT(strict, 0);
   EXPECT_GT(failsafe, 0);
+}
+
+// Synchronous mode, by design: the only standby /sync lists lost its data, so no member may lead
+// (docs/simulation.md, the exemption from heals_to_one_primary). The run passes, and says so.
+TEST(SeedsTest, Seed87NoPrimaryWhenEverySyncCandidateLostItsDataIsTheExemption) {
+  RunOptions options;
+  options.seed = 87;
+  RunResult r = run_simulation(options);
+  EXPECT_TRUE(r.ok()) << describe(r);
+  EXPECT_EQ(r.probes.count("heal_exempt_sync_candidates_without_data"), 1u) << describe(r);
 }
 
 // A few seeds nobody chose: over many CI runs they widen the search. A failure prints the seed.

@@ -312,6 +312,13 @@ void World::after_cycle(Node& n) {
     model::CommandReply reply = it->second.get();
     note(n.name, it->first + " answered " + std::to_string(reply.status) + " " + reply.body);
     probe("command_reply_" + std::to_string(reply.status));
+    // A pause that reached /config after the final heal, or the heal's own resume that lost a
+    // race for /config (409): the operator, who healed everything, resumes again (seed 479).
+    bool paused_late = it->first == "pause" && reply.status == 200;
+    if (phase_ == Phase::kHealing && (paused_late || it->first == "resume") && paused()) {
+      probe("operator_resumed_after_late_pause");
+      resume_directly("resumes again: a pause command took effect after the heal");
+    }
     it = n.replies.erase(it);
   }
   // What this agent learned about the leader, for the follow invariant.
@@ -324,6 +331,8 @@ void World::after_cycle(Node& n) {
     n.seen_leader = leader;
     n.seen_leader_since = time_.now;
   }
+  n.last_reason = d.reason;
+  n.last_cycle_without_etcd = !snap || !snap->cluster || !fresh;
   check_busy(n);
   if (a.fatal()) {
     note(n.name, "agent exits: " + *a.fatal());
@@ -504,7 +513,7 @@ RunResult World::run() {
   count_lost_writes();
   result_.steps = steps;
   result_.virtual_end = time_.now;
-  if (converged_at_ && phase_ == Phase::kHealing) result_.converged_after_heal = *converged_at_ - phase_since_;
+  if (converged_at_ && phase_ == Phase::kHealing && !heal_exempt_) result_.converged_after_heal = *converged_at_ - phase_since_;
   note("world", "end after " + std::to_string(steps) + " steps; " + std::to_string(result_.violations.size()) + " violation(s)");
   return result_;
 }

@@ -142,6 +142,8 @@ class World final : public SimEnv {
     bool busy_reported = false;
     std::int64_t max_timeline = 0;  // highest timeline its data directory reached
     std::string timeline_sysid;     // ... of this system identifier
+    ha::Reason last_reason = ha::Reason::kNoAction;  // of the agent's last finished cycle
+    bool last_cycle_without_etcd = false;            // ... which could not read etcd
     bool writable = false;          // at the last check
   };
 
@@ -241,6 +243,7 @@ class World final : public SimEnv {
   // Faults (world_faults.cc).
   void inject_fault();
   void heal_everything();
+  void resume_directly(const std::string& why);
   void add_fault(Ms duration, std::string label, std::function<void()> heal);
   void fault_etcd_link(Node& n);
   void fault_peer_link();
@@ -265,6 +268,7 @@ class World final : public SimEnv {
   void check_busy(Node& n);
   void check_sync_durability(const Node& primary);
   void check_convergence(const std::vector<int>& writers);
+  std::optional<std::string> no_member_may_lead();
   bool converged(const std::vector<int>& writers);
   bool fully_healthy();
   void violate(const std::string& invariant, const std::string& detail);
@@ -302,6 +306,7 @@ class World final : public SimEnv {
   Ms next_compaction_at_ = 0;
   Ms heal_bound_ = 0;
   std::optional<Ms> converged_at_;
+  bool heal_exempt_ = false;  // no primary after the heal, by design (docs/simulation.md)
   long write_seq_ = 0;
   std::vector<Ack> acks_;
   std::vector<SyncAck> sync_acks_;

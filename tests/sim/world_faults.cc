@@ -88,9 +88,11 @@ void World::fault_process(Node& n) {
     case 1: {
       if (!n.proc) return;
       Ms downtime = between(r, 1000, 60000);
-      if (writable(n)) {
+      const fakes::FakeServer& s = n.pg->server();
+      if (s.running && !s.in_recovery) {
         // Out of the model: an unsupervised primary outliving its lease (needs a watchdog).
-        // systemd brings the agent back before its fence would have fired.
+        // systemd brings the agent back before its fence would have fired. A frozen host's
+        // primary counts too: it accepts writes again the moment the host resumes (seed 168).
         const ha::Fence& f = n.proc->fencer->fence();
         Ms left = f.armed ? n.clock.global_when(f.writable_until) - time_.now : 0;
         if (left < 2500 || n.link.mode != EtcdLink::Mode::kUp || n.link.delay_max > 0) {
@@ -429,14 +431,16 @@ void World::heal_everything() {
     if (!etcd_->member_up(m)) etcd_->set_member_up(m, true);
   }
   for (auto& row : cut_) std::fill(row.begin(), row.end(), 0);
-  if (paused()) {
-    // The operator resumes (as etcdctl would): liveness is not expected in maintenance mode.
-    auto kv = etcd_->kv().get("/db/postgres/config");
-    auto json = nlohmann::json::parse(kv->value, nullptr, false);
-    json["pause"] = false;
-    etcd_->kv().put_direct("/db/postgres/config", json.dump());
-    note("operator", "resumes automatic failover (pause: false)");
-  }
+  if (paused()) resume_directly("resumes automatic failover (pause: false)");
+}
+
+void World::resume_directly(const std::string& why) {
+  // The operator resumes (as etcdctl would): liveness is not expected in maintenance mode.
+  auto kv = etcd_->kv().get("/db/postgres/config");
+  auto json = nlohmann::json::parse(kv->value, nullptr, false);
+  json["pause"] = false;
+  etcd_->kv().put_direct("/db/postgres/config", json.dump());
+  note("operator", why);
 }
 
 

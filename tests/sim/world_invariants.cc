@@ -2,6 +2,7 @@
 // is in flight. Their exact definitions are in docs/simulation.md.
 #include <set>
 
+#include "dcs/codec.h"
 #include "world.h"
 
 namespace pghalo::sim {
@@ -137,18 +138,26 @@ void World::check_followers() {
     return;
   }
   Ms bound = shape_.loop_wait * kSecond + 2 * kSecond;
+  std::string truth = leader_key().value_or("");
   for (auto& np : nodes_) {
     Node& n = *np;
     const fakes::FakeServer& s = n.pg->server();
+    // The clock runs only while the agent can act on what it learned: its last cycle read etcd
+    // and got an answer from its PostgreSQL (a replica whose status query times out, or whose
+    // agent cannot read etcd, is not repointed by anyone, by design: seeds 69, 326, 847).
+    bool can_act = n.last_reason != ha::Reason::kPostgresNotReady && !n.last_cycle_without_etcd;
     bool applicable = n.proc && agent_runnable(n) && !n.proc->jobs->running() && n.seen_leader &&
                       *n.seen_leader != n.name && s.running && s.accepting && s.in_recovery &&
-                      s.upstream;
+                      s.upstream && can_act;
     int upstream = -1;
     if (applicable) {
       auto colon = s.upstream->rfind(':');
       upstream = node_by_address(s.upstream->substr(0, colon), std::atoi(s.upstream->c_str() + colon + 1));
     }
-    if (!applicable || (upstream >= 0 && node(upstream).name == *n.seen_leader)) {
+    // Streaming from the leader etcd names now is right even before the cycle that learned it
+    // has finished (the world hears of what an agent learned when its cycle ends; seed 923).
+    bool follows = upstream >= 0 && (node(upstream).name == *n.seen_leader || node(upstream).name == truth);
+    if (!applicable || follows) {
       n.wrong_upstream_since.reset();
       continue;
     }
@@ -205,14 +214,59 @@ void World::check_convergence(const std::vector<int>& writers) {
                       std::to_string((time_.now - phase_since_) / kSecond) + " s after the heal");
   }
   if (!converged_at_ && time_.now - phase_since_ > heal_bound_) {
+    converged_at_ = time_.now;  // decide once
+    if (auto why = no_member_may_lead()) {
+      heal_exempt_ = true;
+      probe("heal_exempt_" + *why);
+      note("check", "no primary after the heal, by design: " + *why);
+      return;
+    }
     std::string state = "writable:";
     for (int w : writers) state += " " + node(w).name;
     violate("heals_to_one_primary", "no single primary holding the lock " +
                                         std::to_string(heal_bound_ / kSecond) +
                                         " s after every fault healed (" + state +
                                         "; leader key " + leader_key().value_or("absent") + ")");
-    converged_at_ = time_.now;  // report once
   }
+}
+
+// The two situations where no primary after the heal is correct (docs/simulation.md), read from
+// the world's true state (etcd's keys, each node's disk), named after the probe that counts them:
+// - sync_candidates_without_data: synchronous mode is on and every member that /sync lets lead
+//   (its leader and the standbys it lists, not nofailover) lost its data directory. Any other
+//   member may lack acknowledged commits, so it must not take over (not_synchronous_standby, as in
+//   Patroni), and without a leader nobody can clone.
+// - candidates_too_far_behind: every member that may lead and still has its data lags more than
+//   maximum_lag_on_failover behind /status's optime (the members that were closer lost their
+//   data): an asynchronous failover would lose more than the operator allows (too_far_behind).
+std::optional<std::string> World::no_member_may_lead() {
+  auto init = etcd_->kv().get("/db/postgres/initialize");
+  if (!init) return std::nullopt;
+  std::optional<model::SyncState> sync;
+  if (dynamic_config().value("synchronous_mode", false) == true) {
+    if (auto sync_kv = etcd_->kv().get("/db/postgres/sync")) {
+      auto decoded = dcs::decode_sync(sync_kv->value);
+      if (decoded.ok() && decoded->leader) sync = *decoded;
+    }
+  }
+  std::uint64_t optime = 0;
+  if (auto status = etcd_->kv().get("/db/postgres/status")) {
+    auto json = nlohmann::json::parse(status->value, nullptr, false);
+    if (json.is_object() && json["optime"].is_number_unsigned()) optime = json["optime"].get<std::uint64_t>();
+  }
+  auto max_lag = dynamic_config().value("maximum_lag_on_failover", std::uint64_t{1048576});
+  bool any_with_data = false;
+  for (const auto& n : nodes_) {
+    model::MemberName name(n->name);
+    if (n->index == shape_.nofailover) continue;
+    if (sync && *sync->leader != name && !sync->lists(name)) continue;
+    const fakes::FakeServer& s = n->pg->server();
+    if (!s.data_valid || s.corrupt || s.system_identifier != init->value) continue;
+    any_with_data = true;
+    if (optime <= s.lsn || optime - s.lsn <= max_lag) return std::nullopt;
+  }
+  if (!any_with_data) return sync ? std::optional<std::string>("sync_candidates_without_data") : std::nullopt;
+  return "candidates_too_far_behind";
 }
 
 }  // namespace pghalo::sim
