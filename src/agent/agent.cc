@@ -127,8 +127,11 @@ void Agent::run_cycle() {
   auto sync_names_before = ha::assumed_sync_standby_names(observed.obs, memory_, ha_config_);
   synchronous_standby_names_ = render_synchronous_standby_names(decision.memory.sync_standby_names);
   sync_names_applied_ = false;
-  execute(decision, observed);
+  // The fence first: the actions may block on etcd for up to retry_timeout each, and a fresh
+  // process has no fence at all until this one (simulator seed 870: the restarted agent of a
+  // primary spent its first cycle in etcd calls past the old lease, and nothing fenced it).
   deps_.fencer->apply(decision.fence);
+  execute(decision, observed);
   memory_ = decision.memory;
   memory_.sync_standby_names = sync_names_after_cycle(sync_names_before, decision, sync_names_applied_);
   synchronous_standby_names_ = render_synchronous_standby_names(memory_.sync_standby_names);

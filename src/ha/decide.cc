@@ -91,6 +91,12 @@ Decision decide(const Observation& observation, const Memory& memory, const HaCo
   }
   settle_published_state(ctx, decision);
   decision.fence = compute_fence(ctx, decision);
+  // Until the key is on our lease the fence gives only the margin: confirm the move within it
+  // (not at once: a refresh that fails fast must not spin the loop).
+  if (decision.has<RefreshLeader>()) {
+    Duration soon = config.fencing_margin / 2;
+    if (!decision.wake_in || *decision.wake_in > soon) decision.wake_in = soon;
+  }
   return decision;
 }
 

@@ -43,9 +43,18 @@ Fence compute_fence(const Ctx& ctx, const Decision& d) {
   // seed 387). When etcd cannot be read, the cluster may have been resumed meanwhile and another
   // member may take the expiring lock: the lease rule applies (simulator seeds 99 and 175).
   if (ctx.cfg.paused && ctx.has_cluster() && !leadership_provable(ctx, d)) return Fence::disarmed();
-  MonoTime until = leadership_provable(ctx, d)
-                       ? ctx.obs.lease_valid_until - ctx.cfg.fencing_margin
-                       : ctx.obs.now;
+  MonoTime until = ctx.obs.now;
+  if (leadership_provable(ctx, d)) {
+    until = ctx.obs.lease_valid_until - ctx.cfg.fencing_margin;
+    // The key is still on an older lease (typically a restarted agent's first cycle): when that
+    // lease expires is unknown here, and the RefreshLeader that moves the key may block on etcd
+    // for retry_timeout meanwhile (simulator seed 870: the old lease expired, another member
+    // promoted, and ours still accepted writes). Only the margin, until the next cycle (at once,
+    // decide.cc) fences on our own lease.
+    if (ctx.holds_lock() && !ctx.lock_on_our_lease()) {
+      until = std::min(until, ctx.obs.now + ctx.cfg.fencing_margin);
+    }
+  }
   // failsafe_mode: every member accepted us as the leader and stays out of the race for ttl.
   if (d.reason == Reason::kFailsafeActive) {
     until = std::max(until, ctx.obs.failsafe_round->sent_at + ctx.cfg.ttl - ctx.cfg.fencing_margin);

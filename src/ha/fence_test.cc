@@ -87,6 +87,26 @@ TEST(FenceTest, Seed175APausedPrimaryThatCannotReadEtcdIsFencedAtItsLease) {
       << "etcd confirms the pause and the primary does not lead: the operator owns it";
 }
 
+// Simulator seed 870: a restarted agent's first cycle found the key on its old process's lease
+// and blocked in the RefreshLeader that moves it; the old lease expired meanwhile and another
+// member promoted, while the fence, set on the new lease, let the old primary go on writing.
+TEST(FenceTest, Seed870TheKeyOnAnOlderLeaseIsProvenOnlyForTheMargin) {
+  testing::World w;
+  w.leader("node1", 999).primary(5000).optime(5000);
+  auto d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kMovingLockToNewLease);
+  EXPECT_EQ(d.fence, Fence::until(testing::kNow + w.cfg.fencing_margin));
+  ASSERT_TRUE(d.wake_in.has_value());
+  EXPECT_LT(*d.wake_in, w.cfg.fencing_margin) << "the next cycle fences on our own lease in time";
+
+  testing::World paused;
+  paused.leader("node1", 999).primary(5000).optime(5000).paused();
+  auto p = paused.decide();
+  EXPECT_EQ(p.fence, Fence::until(testing::kNow + paused.cfg.fencing_margin));
+  ASSERT_TRUE(p.wake_in.has_value()) << "a paused leader's restart must not be fenced a loop later";
+  EXPECT_LT(*p.wake_in, paused.cfg.fencing_margin);
+}
+
 // Simulator seed 387: the paused leader's host froze for longer than ttl; meanwhile the operator
 // resumed the cluster and the leader key expired. The fence, disarmed while paused, let the
 // primary accept writes without the lock the moment the host came back. A paused leader renews
