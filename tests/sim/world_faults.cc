@@ -45,6 +45,15 @@ void World::kill_host(Node& n, Ms downtime) {
 
 void World::sigterm_agent(Node& n, Ms downtime) {
   if (!n.proc || n.stopping) return;
+  const fakes::FakeServer& s = n.pg->server();
+  if (paused() && s.running && !s.in_recovery) {
+    // A paused agent's shutdown leaves its primary running and the leader key to expire (as
+    // Patroni's does): out of the model unless systemd brings it back before the key can expire,
+    // as for a SIGKILL (a resume meanwhile would leave an unsupervised primary; seeds 261, 403).
+    Ms ttl = std::min<Ms>(shape_.ttl, dynamic_config().value("ttl", shape_.ttl));
+    Ms safe = std::max<Ms>(1000, (ttl - shape_.loop_wait) * kSecond - 3000);
+    downtime = std::min(downtime, safe);
+  }
   note("fault", "SIGTERM " + n.name + "'s agent; started again " + secs(downtime) + " after it stops");
   probe("agent_sigterm");
   n.stopping = true;
