@@ -17,10 +17,17 @@ FencingThread::~FencingThread() {
 }
 
 void FencingThread::apply(const ha::Fence& fence) {
+  bool overdue = false;
   {
     std::lock_guard lock(mutex_);
     if (fence_ == fence) return;
+    overdue = fence_overdue(fence_, std::chrono::steady_clock::now());
+    if (overdue) ++fired_;
     fence_ = fence;
+  }
+  if (overdue) {
+    log::error("fence_fired", "the fence's deadline passed before a new one replaced it; stopping PostgreSQL writes now");
+    stop_writes_();
   }
   changed_.notify_all();
 }

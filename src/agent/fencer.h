@@ -23,6 +23,14 @@ class Fencer {
   virtual int fired_count() const = 0;
 };
 
+// A fence whose deadline has passed fires even when a new fence arrives first: after a host
+// freeze the loop may run before the fencing thread, and a decision that lifts or extends the
+// fence (paused, or a lease renewed meanwhile) must not cancel writes stopping that are overdue
+// (simulator seed 515: a frozen leader came back to a paused cluster led by another member).
+inline bool fence_overdue(const ha::Fence& current, MonoTime now) {
+  return current.armed && now >= current.writable_until;
+}
+
 class FencingThread final : public Fencer {
  public:
   // `stop_writes` must be fast and must not block (it signals the postmaster).

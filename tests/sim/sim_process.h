@@ -61,9 +61,15 @@ class SimJobRunner final : public agent::JobRunner {
 // until a cycle applies a fence again.
 class SimFencer final : public agent::Fencer {
  public:
+  // `fire` stops the node's writes; `now` is the node's monotonic clock.
+  SimFencer(std::function<MonoTime()> now, std::function<void()> fire)
+      : now_(std::move(now)), fire_(std::move(fire)) {}
   void apply(const ha::Fence& fence) override {
     if (fence_ == fence) return;
+    bool overdue = agent::fence_overdue(fence_, now_());
+    if (overdue) fired();
     fence_ = fence;
+    if (overdue) fire_();
   }
   const ha::Fence& fence() const { return fence_; }
   void fired() {
@@ -73,6 +79,8 @@ class SimFencer final : public agent::Fencer {
   int fired_count() const override { return fired_; }
 
  private:
+  std::function<MonoTime()> now_;
+  std::function<void()> fire_;
   ha::Fence fence_;
   int fired_ = 0;
 };

@@ -228,13 +228,17 @@ void World::fire_fences() {
     if (!n.proc || n.frozen_until) continue;
     const ha::Fence& f = n.proc->fencer->fence();
     if (!f.armed || n.clock.global_when(f.writable_until) > time_.now) continue;
-    bool was_writable = writable(n) || n.pg->server().running;
     n.proc->fencer->fired();
-    log::ScopedContext context(n.name);
-    log::error("fence_fired", "the leader lease could not be confirmed in time; stopping PostgreSQL writes now");
-    (void)n.pg->signal_immediate_stop();
-    if (was_writable) probe("fence_fired_on_running_postgres");
+    stop_writes(n, "the leader lease could not be confirmed in time");
   }
+}
+
+void World::stop_writes(Node& n, const std::string& why) {
+  bool was_writable = writable(n) || n.pg->server().running;
+  log::ScopedContext context(n.name);
+  log::error("fence_fired", why + "; stopping PostgreSQL writes now");
+  (void)n.pg->signal_immediate_stop();
+  if (was_writable) probe("fence_fired_on_running_postgres");
 }
 
 void World::finish_jobs() {

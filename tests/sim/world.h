@@ -226,6 +226,7 @@ class World final : public SimEnv {
   void run_watchers();
   void run_timed();
   void fire_fences();
+  void stop_writes(Node& n, const std::string& why);
   void finish_jobs();
   void process_faults();
   void advance_phase();

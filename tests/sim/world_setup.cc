@@ -120,7 +120,8 @@ void World::start_agent(Node& n) {
         }
         wake(n);
       });
-  p->fencer = std::make_unique<SimFencer>();
+  p->fencer = std::make_unique<SimFencer>([&n] { return n.clock.now(); },
+                                         [this, &n] { stop_writes(n, "a new fence replaced an overdue one"); });
   agent::AgentDeps deps;
   deps.clock = &n.clock;
   deps.store = p->store.get();
