@@ -126,7 +126,7 @@ std::optional<Decision> manual_failover(const Ctx& ctx) {
 // leading would drop that timeline's writes while their holder is still there to lead (simulator
 // seeds 7, 64, 143: Patroni leaves this to check_timeline, off by default). Live = a member key
 // in etcd: one publishing a newer timeline, or, for /history's timeline, one with data that
-// publishes none because its PostgreSQL is down for the moment.
+// publishes none because its PostgreSQL is down for the moment; not one that may never lead.
 //
 // When nobody live may hold the newest timeline (its holders lost their data or left), a replica
 // races as in any asynchronous failover (simulator seeds 24, 105, 154, ...: otherwise the
@@ -139,6 +139,9 @@ std::int64_t newest_live_timeline(const Ctx& ctx) {
   std::int64_t newest = 0;
   bool history_held = ctx.is_primary();
   for (const auto& [name, m] : ctx.cluster().members) {
+    // A member that may never lead cannot take its timeline's writes anywhere (simulator seed
+    // 2889: a nofailover replica on the newest timeline kept /sync's leader out for ever).
+    if (!m.tags.can_failover()) continue;
     if (m.timeline) newest = std::max(newest, m.timeline->value);
     bool may_hold = m.timeline ? m.timeline->value >= history_tl
                                : name != ctx.cfg.name && m.role != Role::kUninitialized;

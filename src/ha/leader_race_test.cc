@@ -59,6 +59,14 @@ const std::vector<Row> kLeaderRace = {
        w.member("node2", "stopped", "uninitialized").no_member("node3");
      },
      Reason::kStaleTimeline, {}},
+    {"seed 2889: a nofailover member on a newer timeline does not hold the others back",
+     [](World& w) {
+       w.replica(5000, 3).no_peers_answered();
+       w.cluster().members[MemberName("node3")].timeline = model::TimelineId(4);
+       w.cluster().members[MemberName("node3")].tags.nofailover = true;
+       w.member("node2", "stopped", "uninitialized");
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
     {"seed 24: ... and the lag rule still applies",
      [](World& w) {
        w.replica(5000, 1).no_peers_answered().optime(5000 + 1048577);
