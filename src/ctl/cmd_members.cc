@@ -123,7 +123,10 @@ bool restart_one(Context& ctx, const model::Member& member, const RestartPlan& p
     r = ctx.rest.send(request);
   } else {
     r = send_while_monitoring(ctx, monitor, request);
-    // The agent may answer before its REST status shows PostgreSQL running again.
+    // The agent may answer before its REST status shows PostgreSQL running again; one poll after
+    // the answer at least, so a restart quicker than the poll interval is seen by its new
+    // postmaster start time.
+    monitor.poll();
     poll_until(ctx, monitor, [&] {
       const MemberStatus& s = monitor.latest().at(name);
       return s.reachable && s.state == "running";

@@ -196,8 +196,13 @@ Status cmd_switchover(Context& ctx, const SwitchoverOptions& options) {
   }
   Status outcome = ok_status();
   if (!p->scheduled) {
-    // The agent answers once the leader key moved; the new primary may still be promoting.
-    poll_until(ctx, monitor, [&] { return monitor.writable().has_value(); }, request.timeout);
+    // The agent answers once the leader key moved; the new primary may still be promoting. The
+    // last poll may predate the answer and still show the old primary: wait for another one (a
+    // handover quicker than the poll interval is then reported as an outage of 0 to one gap).
+    poll_until(ctx, monitor, [&] {
+      auto writer = monitor.writable();
+      return writer && (!p->leader || *writer != *p->leader);
+    }, request.timeout);
     monitor.finish();
     std::string outage = monitor.describe_write_outage();
     ctx.out << title(outage) << ".\n";

@@ -165,6 +165,34 @@ TEST(Commands, RestartReportsEachMemberAndFailsWhenOneFailed) {
   EXPECT_EQ(*f.rest.requests_to("POST", "/restart")[0].body, "{}");
 }
 
+// A restart quicker than the poll interval: every poll sees the replica running, but its
+// postmaster start time changed, so the output still says it was down (for 0 to one poll gap).
+TEST(Commands, ARestartBetweenTwoPollsIsReportedByTheNewPostmasterStartTime) {
+  CtlFixture f;
+  f.load_scenario("healthy");
+  f.serve_statuses();  // node2's handler below replaces its plain one
+  bool restarted = false;
+  f.rest.on(std::string("GET ") + kNode2 + "/patroni", [&](const RestRequest&) -> Result<RestResponse> {
+    auto doc = nlohmann::json::parse(patroni_status("replica", "running", 0));
+    doc["postmaster_start_time"] = restarted ? "2026-11-27 06:00:05.000+00:00"
+                                             : "2026-11-27 05:00:00.000+00:00";
+    return RestResponse{200, doc.dump()};
+  });
+  f.rest.on(std::string("POST ") + kNode2 + "/restart", [&](const RestRequest&) -> Result<RestResponse> {
+    restarted = true;
+    return RestResponse{200, "restarted successfully"};
+  });
+  RestartOptions o;
+  o.cluster = "pglab";
+  o.members = {"node2"};
+  o.force = true;
+  Status s = cmd_restart(f.context(), o);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  // The fake clock stands still between the polls: the range collapses to 0.0 s.
+  EXPECT_NE(f.output().find("PostgreSQL on node2 was down for 0.0 s"), std::string::npos)
+      << f.output();
+}
+
 TEST(Commands, RestartOfAnUnknownMemberListsTheMembers) {
   CtlFixture f;
   f.load_scenario("healthy");

@@ -72,12 +72,31 @@ void OperationMonitor::poll() {
 
 void OperationMonitor::record(Duration at, const std::map<std::string, MemberStatus>& statuses) {
   std::optional<std::string> writer;
+  std::optional<std::string> restarted_writer;  // the primary restarted between two polls
   for (const auto& [name, status] : statuses) {
     if (status.accepts_writes()) writer = name;
     auto& stops = stops_[name];
     if (running(status)) {
-      if (!stops.empty() && !stops.back().first_running_again) stops.back().first_running_again = at;
+      // A postmaster start time that changed while every poll saw it running: it restarted
+      // between two polls (a restart can be quicker than the poll interval). Down for 0 to the
+      // gap between them.
+      std::string started;
+      if (auto it = status.body.find("postmaster_start_time");
+          it != status.body.end() && it->is_string()) {
+        started = it->get<std::string>();
+      }
+      auto known = last_start_time_.find(name);
+      bool restarted_unseen = !started.empty() && known != last_start_time_.end() &&
+                              known->second != started && last_running_at_.count(name) &&
+                              (stops.empty() || stops.back().first_running_again);
+      if (restarted_unseen) {
+        stops.push_back({last_running_at_[name], at, at});
+        if (status.accepts_writes()) restarted_writer = name;
+      } else if (!stops.empty() && !stops.back().first_running_again) {
+        stops.back().first_running_again = at;
+      }
       last_running_at_[name] = at;
+      if (!started.empty()) last_start_time_[name] = started;
     } else if (last_running_at_.count(name) &&
                (stops.empty() || stops.back().first_running_again)) {
       stops.push_back({last_running_at_[name], at, std::nullopt});
@@ -89,6 +108,11 @@ void OperationMonitor::record(Duration at, const std::map<std::string, MemberSta
   if (writer && last_writable_at_ && *writer != last_writable_member_ &&
       (outages_.empty() || outages_.back().first_seen_after)) {
     outages_.push_back({*last_writable_at_, at, at, last_writable_member_, *writer});
+  }
+  // The same for a primary restarted between two polls: its writes stopped for 0 to the gap.
+  if (writer && restarted_writer == writer && last_writable_at_ &&
+      *writer == last_writable_member_ && (outages_.empty() || outages_.back().first_seen_after)) {
+    outages_.push_back({*last_writable_at_, at, at, *writer, *writer});
   }
   if (writer) {
     if (!outages_.empty() && !outages_.back().first_seen_after) {

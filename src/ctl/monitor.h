@@ -76,6 +76,7 @@ class OperationMonitor {
   std::vector<Outage> outages_;
   std::map<std::string, std::vector<Stop>> stops_;
   std::map<std::string, Duration> last_running_at_;
+  std::map<std::string, std::string> last_start_time_;  // postmaster_start_time while running
 };
 
 // Polls once, then sends `request` on a helper thread and polls `monitor` until the answer
