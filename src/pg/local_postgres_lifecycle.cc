@@ -140,10 +140,16 @@ Status LocalPostgres::promote(Duration timeout, std::int64_t above_timeline) {
   if (!live_postmaster()) {
     return make_error(ErrorCode::kFailedPrecondition, "cannot promote: postgres is not running");
   }
-  // The timeline we replay: PostgreSQL probes for history files above it.
+  // The timeline we replay: PostgreSQL probes for history files above it. Looked up only when
+  // there may be numbers to reserve, because this runs on every failover's critical path (a
+  // pg_controldata run, and an IDENTIFY_SYSTEM round trip when the control file lags).
   std::int64_t current = 0;
-  if (auto control = read_controldata(); control.ok()) current = control->checkpoint_timeline.value;
-  if (auto replayed = replay_timeline()) current = std::max(current, replayed->value);
+  if (above_timeline > 0) {
+    if (auto control = read_controldata(); control.ok()) current = control->checkpoint_timeline.value;
+    if (above_timeline > current) {
+      if (auto replayed = replay_timeline()) current = std::max(current, replayed->value);
+    }
+  }
   std::string wal_dir = settings_.data_dir + "/pg_wal";
   auto reserved = reserve_timelines(wal_dir, current, above_timeline);
   if (!reserved.ok()) return reserved.error();
