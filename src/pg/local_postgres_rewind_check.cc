@@ -10,6 +10,7 @@
 #include "pg/conninfo.h"
 #include "pg/local_postgres.h"
 #include "pg/rewind_decision.h"
+#include "pg/timeline_reservation.h"
 
 namespace pghalo::pg {
 namespace {
@@ -156,11 +157,10 @@ std::optional<LocalPosition> LocalPostgres::crashed_primary_position(
   if (control.cluster_state != "in production") return std::nullopt;
   // A promotion that no checkpoint recorded yet continues the WAL on the next timeline, which
   // pg_waldump -t <checkpoint timeline> does not read.
-  char next_history[32];
-  std::snprintf(next_history, sizeof next_history, "/pg_wal/%08llX.history",
-                static_cast<unsigned long long>(control.checkpoint_timeline.value + 1));
+  std::string next_history = settings_.data_dir + "/pg_wal/" +
+                             timeline_history_file_name(control.checkpoint_timeline.value + 1);
   std::error_code ec;
-  if (std::filesystem::exists(settings_.data_dir + next_history, ec) || ec) return std::nullopt;
+  if (std::filesystem::exists(next_history, ec) || ec) return std::nullopt;
   process::ProcessSpec spec;
   spec.argv = {program("pg_waldump"), "-q",  "-p", settings_.data_dir + "/pg_wal", "-t",
                std::to_string(control.checkpoint_timeline.value), "-s",
