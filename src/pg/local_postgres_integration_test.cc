@@ -8,6 +8,7 @@
 #include "model/slot_name.h"
 #include "pg/local_postgres.h"
 #include "pg/pg_test_cluster.h"
+#include "pg/timeline_reservation.h"
 
 namespace pghalo::pg {
 namespace {
@@ -227,7 +228,12 @@ TEST_F(TwoNodeCluster, CrashedPrimaryRejoinsWithoutRewindUnlessItWrotePastTheSwi
   ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
   ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (99)", 10s).ok());
   ASSERT_TRUE(b_->stop(StopMode::kImmediate, 30s).ok());
+  // An earlier promotion of node-a left placeholders for timelines 3 and 4 behind (its agent died
+  // before pg_ctl promote): as its recovery target they would stop it from starting as a standby.
+  ASSERT_TRUE(reserve_timelines(a_settings_.data_dir + "/pg_wal", 2, 4).ok());
   ASSERT_TRUE(a_->start(60s).ok());  // still node-b's standby; node-b is down
+  EXPECT_FALSE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000004.history"));
+  EXPECT_TRUE(a_->observe().is_replica());
   // Say timelines 3 and 4 were used by members that have since lost their data: the promotion
   // must go above them (placeholder history files), and leave no placeholder behind.
   ASSERT_TRUE(a_->promote(30s, 4).ok());

@@ -73,6 +73,12 @@ Status LocalPostgres::start(Duration timeout) {
   // to start (or, after pid reuse, think another postmaster runs).
   std::error_code ec;
   std::filesystem::remove(settings_.data_dir + "/postmaster.pid", ec);
+  // A promotion that never released its timeline placeholders (the agent died in between, or
+  // pg_ctl promote timed out) would make this server take the newest one as its recovery target.
+  for (const auto& path : remove_leftover_placeholders(settings_.data_dir + "/pg_wal")) {
+    log::warn("timeline_placeholder_removed",
+              "removed a timeline placeholder left by an unfinished promotion", {{"path", path}});
+  }
 
   std::string log_file = server_log_file();
   PGHALO_TRY(ensure_directory(std::filesystem::path(log_file).parent_path().string(), 0700));
@@ -105,19 +111,19 @@ Status LocalPostgres::stop(StopMode mode, Duration timeout) {
   // pg_ctl -W only signals; we watch the postmaster go ourselves every 10 ms, where pg_ctl -w
   // looks every 100 ms. A stopping leader releases its key only once the postmaster is gone, so
   // each of pg_ctl's looks would be write downtime on a graceful handover.
-  ToolRun run{{program("pg_ctl"), "stop", "-W", "-D", settings_.data_dir, "-m",
-               stop_mode_name(mode)},
-              runner_bound(timeout),
-              {},
-              {}};
+  ToolRun run{
+      {program("pg_ctl"), "stop", "-W", "-D", settings_.data_dir, "-m", stop_mode_name(mode)},
+      runner_bound(timeout),
+      {},
+      {}};
   auto result = run_tool(run, std::string("pg_ctl stop -m ") + stop_mode_name(mode));
   if (!result.ok() && live_postmaster()) return result.error();
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (live_postmaster()) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      return make_error(ErrorCode::kTimeout,
-                        std::string("postgres did not shut down within ") + pg_ctl_seconds(timeout) +
-                            " s (pg_ctl stop -m " + stop_mode_name(mode) + ")");
+      return make_error(ErrorCode::kTimeout, std::string("postgres did not shut down within ") +
+                                                 pg_ctl_seconds(timeout) + " s (pg_ctl stop -m " +
+                                                 stop_mode_name(mode) + ")");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -145,7 +151,8 @@ Status LocalPostgres::promote(Duration timeout, std::int64_t above_timeline) {
   // pg_controldata run, and an IDENTIFY_SYSTEM round trip when the control file lags).
   std::int64_t current = 0;
   if (above_timeline > 0) {
-    if (auto control = read_controldata(); control.ok()) current = control->checkpoint_timeline.value;
+    if (auto control = read_controldata(); control.ok())
+      current = control->checkpoint_timeline.value;
     if (above_timeline > current) {
       if (auto replayed = replay_timeline()) current = std::max(current, replayed->value);
     }
@@ -162,7 +169,7 @@ Status LocalPostgres::promote(Duration timeout, std::int64_t above_timeline) {
   // Once promoted the placeholders have done their job; left behind after a failed promotion a
   // restarted standby would take the newest of them as its recovery target and refuse to start
   // ("not a child of this server's history"). After a timeout the promotion may still be
-  // choosing its timeline: keep them then.
+  // choosing its timeline: keep them then; start() removes them once the postmaster is gone.
   if (result.ok() || result.error().code != ErrorCode::kTimeout) {
     release_timelines(*reserved);
   }

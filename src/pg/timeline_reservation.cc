@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "pg/data_dir.h"
 
@@ -42,6 +44,39 @@ void release_timelines(const std::vector<std::string>& paths) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
   }
+}
+
+namespace {
+
+// The timeline a history file's name gives, or 0 for any other name.
+std::int64_t history_file_timeline(const std::string& name) {
+  if (name.size() != 16 || name.substr(8) != ".history") return 0;
+  std::int64_t timeline = 0;
+  for (char c : name.substr(0, 8)) {
+    int digit = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+    if (digit < 0) return 0;
+    timeline = timeline * 16 + digit;
+  }
+  return timeline;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_leftover_placeholders(const std::string& wal_dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(wal_dir, ec)) {
+    std::int64_t timeline = history_file_timeline(entry.path().filename().string());
+    if (timeline <= 0 || !entry.is_regular_file(ec)) continue;
+    std::string expected = placeholder_history_text(timeline);
+    if (entry.file_size(ec) != expected.size()) continue;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str() != expected) continue;
+    if (std::filesystem::remove(entry.path(), ec)) removed.push_back(entry.path().string());
+  }
+  return removed;
 }
 
 }  // namespace pghalo::pg

@@ -40,4 +40,11 @@ Result<std::vector<std::string>> reserve_timelines(const std::string& wal_dir, s
 // recovery target and refuse to start. Best effort.
 void release_timelines(const std::vector<std::string>& paths);
 
+// Removes every placeholder left in `wal_dir` by a promotion that never released them (the agent
+// died between reserving and promoting, or pg_ctl promote timed out) and returns their paths.
+// Called before PostgreSQL starts, when no promotion can be running: a standby started with a
+// placeholder above its timeline refuses to start. A file is taken for a placeholder only when its
+// whole text is exactly what reserve_timelines writes for its number; real history files stay.
+std::vector<std::string> remove_leftover_placeholders(const std::string& wal_dir);
+
 }  // namespace pghalo::pg

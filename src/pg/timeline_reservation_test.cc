@@ -22,8 +22,9 @@ std::string read(const fs::path& p) {
 class ReserveTimelines : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pghalo-tl-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("pghalo-tl-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -74,6 +75,26 @@ TEST_F(ReserveTimelines, DoesNothingWhenTheServerIsAlreadyOnTheNewestTimeline) {
   ASSERT_TRUE(reserve_timelines(dir_.string(), 4, 4).ok());
   ASSERT_TRUE(reserve_timelines(dir_.string(), 4, 0).ok());
   EXPECT_TRUE(fs::is_empty(dir_));
+}
+
+TEST_F(ReserveTimelines, LeftoverPlaceholdersAreRemovedAndRealHistoryFilesKept) {
+  // An agent died between reserving 3..5 and promoting; timeline 2's history is real.
+  ASSERT_TRUE(reserve_timelines(dir_.string(), 2, 5).ok());
+  { std::ofstream(dir_ / "00000002.history") << "1\t0/3000000\tno recovery target specified\n"; }
+  // A file named like a history whose text merely starts like a placeholder is not ours.
+  {
+    std::ofstream(dir_ / "00000006.history") << placeholder_history_text(6) << "2\t0/4000000\tx\n";
+  }
+  { std::ofstream(dir_ / "000000010000000000000003") << "segment"; }
+  auto removed = remove_leftover_placeholders(dir_.string());
+  EXPECT_EQ(removed.size(), 3u);
+  EXPECT_FALSE(fs::exists(dir_ / "00000003.history"));
+  EXPECT_FALSE(fs::exists(dir_ / "00000005.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "00000002.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "00000006.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "000000010000000000000003"));
+  EXPECT_TRUE(remove_leftover_placeholders(dir_.string()).empty()) << "nothing left to remove";
+  EXPECT_TRUE(remove_leftover_placeholders((dir_ / "missing").string()).empty());
 }
 
 TEST_F(ReserveTimelines, ReportsADirectoryItCannotWriteInto) {
