@@ -18,6 +18,24 @@ Agent::Agent(config::Config local, AgentDeps deps) : local_(std::move(local)), d
   dynamic_ = config::parse_dynamic_config(local_.bootstrap.dcs, &ignored);
   apply_dynamic_config(nullptr);
   next_wakeup_ = deps_.clock->now();
+  rearm_inherited_fence();
+}
+
+void Agent::rearm_inherited_fence() {
+  // Before any etcd call: the first cycle may block in etcd past the deadline the previous
+  // process armed, and until its decision this process knows no other (simulator seeds 110,
+  // 679). Whatever PostgreSQL's state: the previous process armed the fence because its server
+  // was or could become writable (a promotion it started may still complete), and stopping
+  // writes of one that accepts none costs nothing. The first decision replaces this fence; an
+  // overdue one fires all the same.
+  auto inherited = deps_.fencer->inherited();
+  if (!inherited || !inherited->armed) return;
+  double left = to_seconds(std::chrono::duration_cast<Duration>(inherited->writable_until - deps_.clock->now()));
+  log::warn("fence_inherited",
+            "the previous agent process left the fence armed; PostgreSQL stops accepting writes at its "
+            "deadline unless this process proves the leader lease first",
+            {{"seconds_left", left}});
+  deps_.fencer->apply(*inherited);
 }
 
 void Agent::apply_dynamic_config(const model::ClusterState* cluster) {

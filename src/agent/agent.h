@@ -85,6 +85,8 @@ class Agent {
     bool lease_newly_granted = false;
   };
 
+  // Re-arms the fence the previous agent process left (Fencer::inherited).
+  void rearm_inherited_fence();
   Observed observe();
   void apply_dynamic_config(const model::ClusterState* cluster);
   // After /config or the local file changed: the new settings into the running server.

@@ -105,5 +105,26 @@ TEST(AgentClusterTest, APrimaryCutOffFromEtcdStopsWritesBeforeItsLeaseExpires) {
   ASSERT_TRUE(c.run_until([&] { return healthy(c); }, 120s));
 }
 
+// Simulator seeds 110 and 679: a primary's agent was SIGKILLed and restarted before its fence
+// would fire, but the new process armed no fence until its first decision, and that cycle
+// blocked in etcd calls (a partition that began after the kill) past the old deadline: the
+// primary stayed writable after its lease expired. The new process now re-arms the fence its
+// predecessor recorded before any etcd call, so writes stop in time even if no cycle ends.
+TEST(AgentClusterTest, Seed679ARestartedAgentRearmsItsPredecessorsFenceBeforeItsFirstCycle) {
+  MiniCluster c;
+  ASSERT_TRUE(c.run_until([&] { return healthy(c); }, 120s));
+  std::string old = *c.leader();
+  ha::Fence armed = c.node(old).fencer->fence();
+  ASSERT_TRUE(armed.armed);
+  c.kill_agent(old);
+  c.start_agent(old);
+  EXPECT_EQ(c.node(old).fencer->fence(), armed) << "armed at construction, before any etcd call";
+  // Its first cycle never ends (blocked in etcd): park the agent while the clock runs.
+  auto blocked = std::move(c.node(old).agent);
+  ASSERT_TRUE(c.run_until([&] { return c.running_primaries().empty(); }, 40s));
+  EXPECT_GE(c.clock.now(), armed.writable_until);
+  EXPECT_EQ(c.leader(), old) << "writes stopped while its lease still held the key";
+}
+
 }  // namespace
 }  // namespace pghalo::agent

@@ -4,8 +4,12 @@
 
 namespace pghalo::agent {
 
-FencingThread::FencingThread(std::function<void()> stop_writes)
-    : stop_writes_(std::move(stop_writes)), thread_([this] { watch(); }) {}
+FencingThread::FencingThread(std::function<void()> stop_writes, std::unique_ptr<FenceStore> store)
+    : stop_writes_(std::move(stop_writes)),
+      store_(std::move(store)),
+      inherited_(store_ ? store_->load() : std::nullopt),
+      recorded_(inherited_.value_or(ha::Fence::disarmed())),
+      thread_([this] { watch(); }) {}
 
 FencingThread::~FencingThread() {
   {
@@ -18,18 +22,27 @@ FencingThread::~FencingThread() {
 
 void FencingThread::apply(const ha::Fence& fence) {
   bool overdue = false;
+  bool changed = false;
   {
     std::lock_guard lock(mutex_);
-    if (fence_ == fence) return;
-    overdue = fence_overdue(fence_, std::chrono::steady_clock::now());
-    if (overdue) ++fired_;
-    fence_ = fence;
+    if (fence_ != fence) {
+      changed = true;
+      overdue = fence_overdue(fence_, std::chrono::steady_clock::now());
+      if (overdue) ++fired_;
+      fence_ = fence;
+    }
   }
   if (overdue) {
     log::error("fence_fired", "the fence's deadline passed before a new one replaced it; stopping PostgreSQL writes now");
     stop_writes_();
   }
-  changed_.notify_all();
+  if (changed) changed_.notify_all();
+  // Compared with what was recorded, not with fence_: after the thread fired (and disarmed
+  // fence_) a disarmed fence must still clear the record, or a later process would re-arm it.
+  if (store_ && fence != recorded_) {
+    store_->save(fence);
+    recorded_ = fence;
+  }
 }
 
 int FencingThread::fired_count() const {

@@ -202,7 +202,9 @@ Result<std::unique_ptr<Daemon>> Daemon::create(config::Config config, std::strin
   p->jobs = std::make_unique<agent::ThreadJobRunner>(p->clock, [raw] {
     if (raw->loop) raw->loop->wake();
   });
-  p->fencer = std::make_unique<agent::FencingThread>([raw] { (void)raw->postgres->signal_immediate_stop(); });
+  p->fencer = std::make_unique<agent::FencingThread>(
+      [raw] { (void)raw->postgres->signal_immediate_stop(); },
+      std::make_unique<agent::FenceFile>(agent::fence_file_path(config.fence_file, config.postgresql.data_dir)));
 
   agent::AgentDeps deps;
   deps.clock = &p->clock;

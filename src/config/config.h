@@ -189,6 +189,9 @@ struct Config {
   LogConfig log;
   // Role vocabulary written to etcd and REST: "master" (Patroni 3.0.2, default) or "primary".
   model::RoleVocabulary role_vocabulary = model::RoleVocabulary::kMaster;
+  // Where the fencing deadline outlives the agent process (agent/fence_file.h); empty: beside
+  // the data directory, `<data_dir>.pghalo-fence`.
+  std::string fence_file;
 
   // /<namespace>/<scope>, runs of '/' collapsed (spec 1.1).
   std::string base_path() const;

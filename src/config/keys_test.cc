@@ -75,6 +75,16 @@ TEST(KnownKeysTest, PghaloSectionRefusesKeysThatAreNotOurs) {
             std::string::npos);
 }
 
+TEST(KnownKeysTest, PghaloFenceFileIsReadAndEmptyByDefault) {
+  LoadResult plain = testing::parse(testing::minimal_yaml());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.config->fence_file, "");
+  LoadResult set = testing::parse(testing::minimal_yaml() + "pghalo:\n  fence_file: /run/pghalo/fence\n");
+  ASSERT_TRUE(set.ok()) << dump(set.diagnostics);
+  EXPECT_TRUE(set.diagnostics.empty()) << dump(set.diagnostics);
+  EXPECT_EQ(set.config->fence_file, "/run/pghalo/fence");
+}
+
 TEST(KnownKeysTest, DuplicateKeysKeepTheLastValueWithAWarning) {
   LoadResult result = testing::parse(testing::minimal_yaml() + "scope: again\n");
   ASSERT_TRUE(result.ok());

@@ -123,6 +123,7 @@ constexpr KnownKey kKeys[] = {
     {"watchdog.driver", K::kNotImplemented, "only the Linux /dev/watchdog driver exists"},
 
     {"pghalo.role_vocabulary", K::kValue, ""},
+    {"pghalo.fence_file", K::kValue, ""},
 
     {"bootstrap.dcs", K::kSection, ""},
     {"bootstrap.method", K::kValue, ""},

@@ -173,6 +173,7 @@ void read_tags(const Section& root, model::Tags* out, nlohmann::json* raw) {
 
 void read_pghalo(const Section& root, Config* out) {
   Section s = root.section("pghalo");
+  s.read("fence_file", &out->fence_file);
   std::string vocabulary;
   if (!s.read("role_vocabulary", &vocabulary)) return;
   if (vocabulary == "master") {

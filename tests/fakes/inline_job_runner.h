@@ -2,6 +2,7 @@
 // the next cycle without threads. Not thread-safe.
 #pragma once
 
+#include "agent/fencer.h"
 #include "agent/job_runner.h"
 
 namespace pghalo::fakes {
@@ -36,20 +37,30 @@ class InlineJobRunner final : public agent::JobRunner {
   bool woken_ = false;
 };
 
-// Remembers the last fence; the test driver fires it against its own clock.
+// Remembers the last fence; the test driver fires it against its own clock. recorded() is what
+// the production fencer would have in its fence file: the last fence apply() got.
 class RecordingFencer final : public agent::Fencer {
  public:
-  void apply(const ha::Fence& fence) override { fence_ = fence; }
+  void apply(const ha::Fence& fence) override {
+    fence_ = fence;
+    recorded_ = fence;
+  }
+  const ha::Fence& recorded() const { return recorded_; }
   const ha::Fence& fence() const { return fence_; }
   void fired() {
     fence_.armed = false;
     ++fired_;
   }
   int fired_count() const override { return fired_; }
+  std::optional<ha::Fence> inherited() const override { return inherited_; }
+  // What a previous agent process left armed, for the next Agent built over this fencer.
+  void set_inherited(std::optional<ha::Fence> fence) { inherited_ = fence; }
 
  private:
   ha::Fence fence_;
+  ha::Fence recorded_;
   int fired_ = 0;
+  std::optional<ha::Fence> inherited_;
 };
 
 }  // namespace pghalo::fakes

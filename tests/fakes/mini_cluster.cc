@@ -111,7 +111,11 @@ void MiniCluster::start_agent(const std::string& name) {
   Node& n = node(name);
   n.store = std::make_unique<dcs::etcd::EtcdStore>(kv, clock, n.config.namespace_, n.config.scope);
   n.jobs = std::make_unique<InlineJobRunner>();
+  // The fence file outlives the agent process (a host crash is not modelled here).
+  std::optional<ha::Fence> left;
+  if (n.fencer && n.fencer->recorded().armed) left = n.fencer->recorded();
   n.fencer = std::make_unique<RecordingFencer>();
+  n.fencer->set_inherited(left);
   agent::AgentDeps deps;
   deps.clock = &clock;
   deps.store = n.store.get();

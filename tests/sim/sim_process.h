@@ -58,13 +58,17 @@ class SimJobRunner final : public agent::JobRunner {
 };
 
 // Same contract as agent::FencingThread: apply() replaces the fence; once fired it is disarmed
-// until a cycle applies a fence again.
+// until a cycle applies a fence again. Every fence apply() gets is recorded in `recorded`, the
+// node's fence file, which outlives the process (a SIGKILL or SIGTERM) but not the host.
 class SimFencer final : public agent::Fencer {
  public:
   // `fire` stops the node's writes; `now` is the node's monotonic clock.
-  SimFencer(std::function<MonoTime()> now, std::function<void()> fire)
-      : now_(std::move(now)), fire_(std::move(fire)) {}
+  SimFencer(std::function<MonoTime()> now, std::function<void()> fire, ha::Fence& recorded)
+      : now_(std::move(now)), fire_(std::move(fire)), recorded_(recorded) {
+    if (recorded_.armed) inherited_ = recorded_;
+  }
   void apply(const ha::Fence& fence) override {
+    recorded_ = fence;
     if (fence_ == fence) return;
     bool overdue = agent::fence_overdue(fence_, now_());
     if (overdue) fired();
@@ -77,10 +81,13 @@ class SimFencer final : public agent::Fencer {
     ++fired_;
   }
   int fired_count() const override { return fired_; }
+  std::optional<ha::Fence> inherited() const override { return inherited_; }
 
  private:
   std::function<MonoTime()> now_;
   std::function<void()> fire_;
+  ha::Fence& recorded_;
+  std::optional<ha::Fence> inherited_;
   ha::Fence fence_;
   int fired_ = 0;
 };

@@ -131,6 +131,7 @@ class World final : public SimEnv {
     bool replication_stalled = false;
     bool loop_first_on_thaw = false;
     std::optional<Ms> wake_at;        // woken early (watch event, job end, command)
+    ha::Fence fence_file;             // the fence the agent recorded; lost when the host crashes
     std::vector<std::pair<std::string, std::future<model::CommandReply>>> replies;
 
     // Invariant bookkeeping.

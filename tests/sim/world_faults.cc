@@ -41,6 +41,7 @@ void World::kill_host(Node& n, Ms downtime) {
   end_process(n, downtime);
   n.host_down = true;
   n.restart_at = time_.now + downtime;
+  n.fence_file = ha::Fence::disarmed();  // a new boot id: the record no longer counts
 }
 
 void World::sigterm_agent(Node& n, Ms downtime) {

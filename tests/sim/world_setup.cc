@@ -128,7 +128,8 @@ void World::start_agent(Node& n) {
         wake(n);
       });
   p->fencer = std::make_unique<SimFencer>([&n] { return n.clock.now(); },
-                                         [this, &n] { stop_writes(n, "a new fence replaced an overdue one"); });
+                                         [this, &n] { stop_writes(n, "a new fence replaced an overdue one"); },
+                                         n.fence_file);
   agent::AgentDeps deps;
   deps.clock = &n.clock;
   deps.store = p->store.get();
