@@ -345,13 +345,17 @@ void World::after_cycle(Node& n) {
   }
 }
 
-void World::end_process(Node& n, std::optional<Ms> restart_after) {
+void World::end_process(Node& n, std::optional<Ms> restart_after, std::optional<bool> job_survives) {
   unwind_task(n);
   if (!n.proc) return;
   if (auto due = n.proc->jobs->due()) {
-    // The agent's job child (pg_ctl, pg_rewind...) may outlive it.
+    // The agent's job child (pg_ctl, pg_rewind...) may outlive it. The toss is drawn even when
+    // the caller decided, so that the seeds' random streams stay as they were.
     n.proc->jobs->detach();
-    if (random_.chance(0.5)) orphans_.push_back(Orphan{std::move(n.proc->jobs), std::move(n.proc->fencer)});
+    bool toss = random_.chance(0.5);
+    if (job_survives.value_or(toss)) {
+      orphans_.push_back(Orphan{std::move(n.proc->jobs), std::move(n.proc->fencer), &n});
+    }
   }
   n.proc->agent.reset();
   n.proc.reset();
@@ -362,6 +366,22 @@ void World::end_process(Node& n, std::optional<Ms> restart_after) {
   n.wrong_upstream_since.reset();
   n.replies.clear();
   if (restart_after) n.restart_at = time_.now + *restart_after;
+}
+
+Ms World::downtime_after_shutdown(Node& n) {
+  const fakes::FakeServer& s = n.pg->server();
+  if (!s.running || s.in_recovery) return n.stop_downtime;
+  // The agent left a primary running (paused as far as it knew, or PostgreSQL did not stop): out
+  // of the model unless systemd brings it back before its fence would fire, as for a SIGKILL.
+  // The cap at the SIGTERM assumed a pause etcd confirmed and a lease renewed at the stop; the
+  // agent may have believed a pause the operator had ended (seed 4503) or failed to renew its
+  // lease before (seed 9639). The restarted agent re-arms the recorded fence.
+  const ha::Fence& f = n.proc->fencer->fence();
+  if (!f.armed) return n.stop_downtime;  // not fenced: the operator's (a paused non-leader)
+  Ms left = n.clock.global_when(f.writable_until) - time_.now;
+  Ms capped = std::max<Ms>(500, left - 2000);
+  if (capped < n.stop_downtime) probe("sigterm_downtime_capped_by_fence");
+  return std::min(n.stop_downtime, capped);
 }
 
 void World::thaw(Node& n) {
@@ -434,7 +454,7 @@ void World::process_faults() {
         },
         [this, &n] {
           note(n.name, "agent shut down (SIGTERM)");
-          end_process(n, n.stop_downtime);
+          end_process(n, downtime_after_shutdown(n));
         });
   }
 }

@@ -233,8 +233,11 @@ class World final : public SimEnv {
   void advance_phase();
   bool agent_runnable(const Node& n) const;
   std::optional<Ms> cycle_due(const Node& n) const;
-  void end_process(Node& n, std::optional<Ms> restart_after);
+  // `job_survives`: whether the running job's child outlives the process (nullopt: a coin toss).
+  void end_process(Node& n, std::optional<Ms> restart_after, std::optional<bool> job_survives = std::nullopt);
   void thaw(Node& n);
+  // How long an agent stopped by SIGTERM stays down (sigterm_agent's draw, or less).
+  Ms downtime_after_shutdown(Node& n);
 
   // Workload and replication (world_workload.cc).
   void client_writes();
@@ -292,6 +295,7 @@ class World final : public SimEnv {
   struct Orphan {
     std::unique_ptr<SimJobRunner> jobs;
     std::unique_ptr<SimFencer> fencer;
+    const Node* node = nullptr;  // whose host it runs on: a host crash ends it
   };
   std::vector<Orphan> orphans_;
 

@@ -28,8 +28,7 @@ void World::kill_agent(Node& n, Ms downtime, bool job_survives) {
   unwind_task(n);
   note("fault", "SIGKILL " + n.name + "'s agent (PostgreSQL keeps running); systemd restarts it in " + secs(downtime));
   probe("agent_killed");
-  if (!job_survives && n.proc->jobs->running()) n.proc->jobs->detach();
-  end_process(n, downtime);
+  end_process(n, downtime, job_survives);
 }
 
 void World::kill_host(Node& n, Ms downtime) {
@@ -37,8 +36,11 @@ void World::kill_host(Node& n, Ms downtime) {
   probe("host_crashed");
   n.pg->crash();
   unwind_task(n);
-  if (n.proc) n.proc->jobs->detach();
-  end_process(n, downtime);
+  // The job's child dies with the host, and so does any child an earlier agent process left
+  // running there (seeds 1953, 2433, 5010, 9573: an orphaned start completed after the crash and
+  // brought up a primary on a host that was down).
+  end_process(n, downtime, false);
+  std::erase_if(orphans_, [&n](const Orphan& o) { return o.node == &n; });
   n.host_down = true;
   n.restart_at = time_.now + downtime;
   n.fence_file = ha::Fence::disarmed();  // a new boot id: the record no longer counts
@@ -99,10 +101,13 @@ void World::fault_process(Node& n) {
       if (!n.proc) return;
       Ms downtime = between(r, 1000, 60000);
       const fakes::FakeServer& s = n.pg->server();
-      if (s.running && !s.in_recovery) {
+      auto job = n.proc->jobs->running();
+      if ((s.running && !s.in_recovery) || (job && job->may_write)) {
         // Out of the model: an unsupervised primary outliving its lease (needs a watchdog).
         // systemd brings the agent back before its fence would have fired. A frozen host's
-        // primary counts too: it accepts writes again the moment the host resumes (seed 168).
+        // primary counts too: it accepts writes again the moment the host resumes (seed 168);
+        // so does one that a promote or a start as primary is bringing up, since that job's
+        // child may outlive the agent and complete (seeds 1205, 1212, 2308, 2541, 2732, ...).
         const ha::Fence& f = n.proc->fencer->fence();
         Ms left = f.armed ? n.clock.global_when(f.writable_until) - time_.now : 0;
         if (left < 2500 || n.link.mode != EtcdLink::Mode::kUp || n.link.delay_max > 0) {
