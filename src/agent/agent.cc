@@ -36,6 +36,22 @@ void Agent::rearm_inherited_fence() {
             "deadline unless this process proves the leader lease first",
             {{"seconds_left", left}});
   deps_.fencer->apply(*inherited);
+  inherited_fence_ = inherited;
+}
+
+ha::Fence Agent::fence_for(const ha::Decision& decision, const ha::Observation& obs) {
+  if (!inherited_fence_) return decision.fence;
+  // The inherited fence holds while this process cannot tell what its PostgreSQL will come up
+  // as: a postmaster that does not answer yet (crash recovery, a start) may be becoming the
+  // primary the previous process fenced, and a fresh process has no memory that it was one
+  // (simulator seed 3702: the first decision disarmed the fence, crash recovery ended into a
+  // primary while the loop was blocked, and it outlived the lease). Once PostgreSQL answers or
+  // is down, a fence of the decision's own, or a pause etcd confirms, the decision knows.
+  bool decision_knows = decision.fence.armed || obs.pg.accepting_connections || !obs.pg.running() ||
+                        (ha_config_.paused && obs.cluster);
+  if (!decision_knows) return *inherited_fence_;
+  inherited_fence_.reset();
+  return decision.fence;
 }
 
 void Agent::apply_dynamic_config(const model::ClusterState* cluster) {
@@ -148,7 +164,7 @@ void Agent::run_cycle() {
   // The fence first: the actions may block on etcd for up to retry_timeout each, and a fresh
   // process has no fence at all until this one (simulator seed 870: the restarted agent of a
   // primary spent its first cycle in etcd calls past the old lease, and nothing fenced it).
-  deps_.fencer->apply(decision.fence);
+  deps_.fencer->apply(fence_for(decision, observed.obs));
   execute(decision, observed);
   memory_ = decision.memory;
   memory_.sync_standby_names = sync_names_after_cycle(sync_names_before, decision, sync_names_applied_);

@@ -87,6 +87,8 @@ class Agent {
 
   // Re-arms the fence the previous agent process left (Fencer::inherited).
   void rearm_inherited_fence();
+  // The fence to apply this cycle: the decision's, or the inherited one while it must hold.
+  ha::Fence fence_for(const ha::Decision& decision, const ha::Observation& obs);
   Observed observe();
   void apply_dynamic_config(const model::ClusterState* cluster);
   // After /config or the local file changed: the new settings into the running server.
@@ -137,6 +139,8 @@ class Agent {
   std::string last_dcs_error_;
   std::string last_problems_;
   MonoTime lease_valid_until_{};
+  // The fence the previous process left, until a decision of this one knows better (fence_for).
+  std::optional<ha::Fence> inherited_fence_;
   int major_version_ = 15;
   // synchronous_standby_names as the current decision wants it (nullopt: leave it unmanaged).
   std::optional<std::string> synchronous_standby_names_;

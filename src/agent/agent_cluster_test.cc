@@ -126,5 +126,27 @@ TEST(AgentClusterTest, Seed679ARestartedAgentRearmsItsPredecessorsFenceBeforeIts
   EXPECT_EQ(c.leader(), old) << "writes stopped while its lease still held the key";
 }
 
+// Simulator seed 3702: a primary's agent was restarted while a backend crash had its server in
+// crash recovery. The new process had never seen the server answer, so its first decision did
+// not count it as a primary and lifted the inherited fence; crash recovery ended into a primary
+// while the loop was blocked, and it outlived the lease. The inherited fence now holds until
+// PostgreSQL answers (or the decision fences it itself).
+TEST(AgentClusterTest, Seed3702TheInheritedFenceHoldsWhilePostgresDoesNotAnswer) {
+  MiniCluster c;
+  ASSERT_TRUE(c.run_until([&] { return healthy(c); }, 120s));
+  std::string old = *c.leader();
+  ha::Fence armed = c.node(old).fencer->fence();
+  ASSERT_TRUE(armed.armed);
+  c.kill_agent(old);
+  c.server(old).accepting = false;  // crash recovery
+  c.start_agent(old);
+  c.step();  // its first cycle
+  EXPECT_EQ(c.node(old).fencer->fence(), armed);
+  c.server(old).accepting = true;  // recovery ended into a primary: the next cycle knows it
+  ASSERT_TRUE(c.run_until([&] { return c.node(old).fencer->fence() != armed; }, 15s));
+  EXPECT_TRUE(c.node(old).fencer->fence().armed);
+  EXPECT_GT(c.node(old).fencer->fence().writable_until, armed.writable_until) << "fenced on its own lease";
+}
+
 }  // namespace
 }  // namespace pghalo::agent
