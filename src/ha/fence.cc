@@ -12,7 +12,8 @@ namespace {
 bool may_accept_writes(const Ctx& ctx, const Decision& d) {
   const auto& pg = ctx.obs.pg;
   if (pg.is_primary()) return true;
-  if (pg.running() && !pg.accepting_connections && ctx.mem.was_primary) return true;
+  // This cycle's memory: it already counts a promotion that just ended (publish_state.cc).
+  if (pg.running() && !pg.accepting_connections && d.memory.was_primary) return true;
   if (ctx.obs.job && ctx.obs.job->may_write) return true;
   if (d.has<Promote>() || d.has<Bootstrap>()) return true;
   if (const auto* start = d.find<StartPostgres>(); start && start->as_primary) return true;

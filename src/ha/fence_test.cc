@@ -107,6 +107,31 @@ TEST(FenceTest, Seed870TheKeyOnAnOlderLeaseIsProvenOnlyForTheMargin) {
   EXPECT_LT(*p.wake_in, paused.cfg.fencing_margin);
 }
 
+// Simulator seed 4411: the leader's promotion ended while its cycle was blocked on etcd, then a
+// backend crashed: the cycle saw a promote that succeeded and a server in crash recovery, and
+// since the server had last answered as a replica, nothing said it would come up writable. Crash
+// recovery ended into a primary with the fence disarmed, after the lease had expired.
+TEST(FenceTest, Seed4411APromotionThatEndedCountsAsAPrimaryBeforeTheServerAnswers) {
+  testing::World w;
+  w.leader("node1").replica(5000).optime(5000).not_answering().finished(JobKind::kPromote, true);
+  w.mem.leader_lease = LeaseId(testing::kOurLease);
+  w.no_cluster("sim etcd: request timed out (network partition)");
+  auto d = w.decide();
+  EXPECT_TRUE(d.memory.was_primary);
+  EXPECT_EQ(d.fence, Fence::until(w.obs.lease_valid_until - w.cfg.fencing_margin));
+
+  // The next cycle, still without an answer, remembers it.
+  testing::World next;
+  next.leader("node1").replica(5000).optime(5000).not_answering();
+  next.mem = d.memory;
+  next.no_cluster("sim etcd: request timed out (network partition)");
+  EXPECT_TRUE(next.decide().fence.armed);
+
+  testing::World failed;
+  failed.leader("node1").replica(5000).optime(5000).not_answering().finished(JobKind::kPromote, false);
+  EXPECT_FALSE(failed.decide().memory.was_primary) << "a failed promotion proves nothing";
+}
+
 // Simulator seed 387: the paused leader's host froze for longer than ttl; meanwhile the operator
 // resumed the cluster and the leader key expired. The fence, disarmed while paused, let the
 // primary accept writes without the lock the moment the host came back. A paused leader renews

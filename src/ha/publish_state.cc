@@ -35,7 +35,15 @@ PgState state_during(JobKind kind, const Ctx& ctx) {
 void settle_published_state(const Ctx& ctx, Decision& d) {
   const auto& pg = ctx.obs.pg;
   Memory& m = d.memory;
-  if (pg.accepting_connections) m.was_primary = !pg.in_recovery;
+  if (pg.accepting_connections) {
+    m.was_primary = !pg.in_recovery;
+  } else if (ctx.obs.job_finished && ctx.obs.job_finished->kind == JobKind::kPromote &&
+             ctx.obs.job_finished->succeeded) {
+    // The promotion ended with the server accepting writes, even if it has not answered this
+    // agent since (a backend crash right after: crash recovery ends into a primary, which the
+    // fence must cover; simulator seed 4411).
+    m.was_primary = true;
+  }
   if (m.was_primary) m.rejoin_pending = true;
 
   if (auto job = starting_job(ctx, d)) {
