@@ -12,6 +12,20 @@ bool start_failed(const Ctx& ctx) {
   return f && !f->succeeded && (f->kind == JobKind::kStart || f->kind == JobKind::kRejoin);
 }
 
+// The control file says the server last ran as a primary (it crashed, was stopped, or the fence
+// killed it, but it never was a standby since). Only such a data directory may start as the
+// primary again: a standby's started without standby.signal ends its recovery on the timeline it
+// replayed, writable with no promotion and no new timeline, so the history forks wherever another
+// member wrote on that timeline past our position (simulator seeds 40, 260, 5287: the lock
+// holder's promote was fenced, or its postmaster crashed, before the promotion happened). Unknown
+// states count as a standby: promoting once more costs a timeline number, never a fork.
+bool last_ran_as_primary(const model::PgObservation& pg) {
+  if (!pg.control) return false;
+  const std::string& state = pg.control->cluster_state;
+  return state == "in production" || state == "shut down" || state == "in crash recovery" ||
+         state == "shutting down";
+}
+
 Decision as_lock_holder(const Ctx& ctx) {
   if (ctx.mem.releasing_for_switchover) {
     Decision d = ctx.make(Reason::kReleasingLockAfterSwitchover);
@@ -31,9 +45,10 @@ Decision as_lock_holder(const Ctx& ctx) {
     d.wake_in = Duration(0);
     return d;
   }
-  Decision d = ctx.make(Reason::kStartingAsLeader);
+  bool as_primary = last_ran_as_primary(ctx.obs.pg);
+  Decision d = ctx.make(as_primary ? Reason::kStartingAsLeader : Reason::kStartingStandbyAsLeader);
   if (!ctx.lock_on_our_lease()) d.actions.push_back(RefreshLeader{});
-  d.actions.push_back(StartPostgres{true, std::nullopt});
+  d.actions.push_back(StartPostgres{as_primary, std::nullopt});
   d.memory.following.reset();
   if (!d.memory.start_began_at) d.memory.start_began_at = ctx.obs.now;
   return d;

@@ -37,6 +37,7 @@ namespace pghalo::ha {
   X(kSystemIdMismatch, "the data directory belongs to another cluster")                          \
   /* PostgreSQL not running */                                                                    \
   X(kStartingAsLeader, "holding the lock with PostgreSQL down; starting it as primary")          \
+  X(kStartingStandbyAsLeader, "holding the lock with a stopped standby; starting it to promote it") \
   X(kStartFailedReleasingLock, "PostgreSQL failed to start while holding the lock; releasing")   \
   X(kReleasingLockAfterSwitchover, "PostgreSQL stopped for a switchover; releasing the lock")    \
   X(kRejoiningLeader, "PostgreSQL down; rejoining the leader (rewind if diverged)")              \
