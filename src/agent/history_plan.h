@@ -19,7 +19,7 @@ namespace pghalo::agent {
 
 // `history` as etcd holds it, plus a line for `timeline` (the one we replay, ending at about
 // `replayed`) and one per number the promotion skips below `new_timeline`. nullopt when
-// /history already covers `timeline` (nothing to add).
+// /history already covers every number below `new_timeline` (nothing to add).
 std::optional<std::vector<model::HistoryEntry>> history_before_promotion(
     const std::optional<std::vector<model::HistoryEntry>>& history, std::int64_t timeline,
     model::Lsn replayed, std::int64_t new_timeline, const std::string& timestamp,

@@ -37,5 +37,20 @@ TEST(HistoryBeforePromotion, LeavesAHistoryThatAlreadyCoversOurTimelineAlone) {
   EXPECT_EQ(fresh->size(), 1u);
 }
 
+// Simulator seed 3252: node1 (timeline 1) took the lock; its first promote attempt wrote the line
+// for timeline 1 and failed; the retry went above timeline 2 (what /history then named) onto 3
+// but wrote nothing, as the line for timeline 1 was there. node1 was cut off before its first
+// healthy cycle, its member key expired, and node3, still on timeline 1, promoted onto 3 as well.
+TEST(HistoryBeforePromotion, Seed3252ARetryAboveTheRecordedNumberRecordsTheNumbersItSkips) {
+  auto out = history_before_promotion(std::vector{line(1, 0x100)}, 1, model::Lsn(0x300), 3, "t", "node1");
+  ASSERT_TRUE(out.has_value());
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ(out->front().switch_lsn.value, 0x100u) << "the existing line is kept as it is";
+  EXPECT_EQ(out->back().timeline.value, 2);
+  model::ClusterState c;
+  c.history = out;
+  EXPECT_EQ(c.history_timeline(), 3) << "the next promotion anywhere goes above 3";
+}
+
 }  // namespace
 }  // namespace pghalo::agent
