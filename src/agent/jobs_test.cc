@@ -51,5 +51,30 @@ TEST_F(FencedJob, AFenceThatFiredBeforeTheJobBeganDoesNotCount) {
   EXPECT_TRUE(world_.find("node1")->running);
 }
 
+// Simulator seed 1975: node3, a former primary on timeline 3, rejoined node2, which held the lock
+// but was still a standby on timeline 2 (its promote had not happened yet). The fake compared
+// with it anyway and rewound node3 back onto timeline 2. LocalPostgres::check_rewind refuses a
+// leader in recovery (ensure_primary): its timeline history means nothing yet. The fake does too.
+TEST(FakeRewindCheck, Seed1975ALeaderStillInRecoveryIsNotComparedWith) {
+  fakes::FakePgWorld world;
+  fakes::FakeServer& leader = world.add("node2", "127.0.0.1:5433");
+  leader.data_valid = true;
+  leader.timeline = 2;
+  leader.running = true;
+  leader.in_recovery = true;
+  fakes::FakeServer& local = world.add("node3", "127.0.0.1:5434");
+  local.data_valid = true;
+  local.timeline = 3;
+  fakes::FakePostgres pg(world, "node3");
+  pg::SourceServer source;
+  source.host = "127.0.0.1";
+  source.port = 5433;
+  auto check = pg.check_rewind(source, std::chrono::seconds(5));
+  ASSERT_FALSE(check.ok());
+  EXPECT_EQ(check.error().code, ErrorCode::kUnavailable);
+  leader.in_recovery = false;  // promoted: now the comparison means something
+  EXPECT_TRUE(pg.check_rewind(source, std::chrono::seconds(5)).ok());
+}
+
 }  // namespace
 }  // namespace pghalo::agent

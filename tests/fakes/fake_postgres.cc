@@ -253,6 +253,13 @@ Status FakePostgres::basebackup(const pg::SourceServer& source, Duration) {
 Result<pg::RewindCheck> FakePostgres::check_rewind(const pg::SourceServer& leader, Duration) {
   FakeServer* from = world_.find_by_address(leader.host, leader.port);
   if (!from || !from->running) return make_error(ErrorCode::kUnavailable, "leader not reachable");
+  // As LocalPostgres::check_rewind (ensure_primary): a timeline history only means something on
+  // a primary, so a leader still starting or still in recovery (its promotion not done yet) is
+  // not compared with; the rejoin retries.
+  if (!from->accepting || from->in_recovery) {
+    return make_error(ErrorCode::kUnavailable, "cannot check against the leader " + from->address +
+                                                   ": it is still in recovery");
+  }
   pg::RewindCheck check;
   check.need =
       FakePgWorld::diverged(server(), *from) ? pg::RewindNeed::kNeeded : pg::RewindNeed::kNotNeeded;
