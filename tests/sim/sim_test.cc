@@ -97,9 +97,11 @@ constexpr std::uint64_t kFixedSeeds[] = {7,  64,  99,  143, 1,   2,   3,    12, 
                                          17, 24,  38,  168, 175, 261, 387, 391, 870, 5643,
                                          // the fence outlives the agent process, and the model's
                                          // unsupervised primaries (writable_primary_holds_lease)
-                                         110, 679, 1205, 1953, 3702, 4411, 4503, 8724, 9639,
+                                         110, 679, 1205, 1953, 3702, 4411, 4503, 8724, 9639, 1262,
                                          // timeline forks (timeline_monotonic)
-                                         40, 260, 1975, 2300, 3252, 7894, 9132};
+                                         40, 260, 1975, 2300, 3252, 7894, 9132,
+                                         // a start outliving pg_ctl on a slow disk
+                                         7216, 8864};
 
 TEST(SeedsTest, FixedSeedsKeepEveryInvariant) {
   for (std::uint64_t seed : kFixedSeeds) {
