@@ -43,6 +43,16 @@ bool compared(const Ctx& ctx, const MemberName& name) {
   return sync->lists(name);
 }
 
+// A peer on an older timeline than ours is not healthier for being further in its WAL: the part
+// past our timeline's fork point is not on our history (a former primary that went on writing
+// after the promotion it missed), and such a peer refuses the lock itself (stale_timeline), so
+// deferring to it left the cluster without a primary for ever (simulator seeds 3612, 7247, 7399,
+// 7918). Positions compare only along one history.
+bool on_older_timeline(const Ctx& ctx, const model::PeerStatus& p) {
+  std::int64_t mine = ctx.obs.pg.timeline.value;
+  return p.timeline && mine > 0 && p.timeline->value > 0 && p.timeline->value < mine;
+}
+
 // `exclude` is skipped altogether (the former leader during a manual failover); `ignore_ahead`
 // only for being ahead (a requested candidate that let its turn pass: its WAL position must not
 // block the rest again, but a primary it runs still does).
@@ -56,7 +66,7 @@ std::optional<Decision> lose_to_peers(const Ctx& ctx, const std::optional<Member
       return defer(ctx, Reason::kNotHealthiestPeerIsPrimary, p.name.value + " is running as a primary");
     }
     if (ignore_ahead && p.name == *ignore_ahead) continue;
-    if (eligible(p) && p.wal_position.value > mine.value) {
+    if (eligible(p) && p.wal_position.value > mine.value && !on_older_timeline(ctx, p)) {
       return defer(ctx, Reason::kNotHealthiestPeerAhead,
                       p.name.value + " is ahead (" + std::to_string(p.wal_position.value) + " > " +
                           std::to_string(mine.value) + ")");

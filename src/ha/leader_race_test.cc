@@ -90,6 +90,29 @@ const std::vector<Row> kLeaderRace = {
     {"a replica behind an eligible peer does not race",
      [](World& w) { w.replica(1000).peer("node2", 1200).peer("node3", 900); },
      Reason::kNotHealthiestPeerAhead, {}},
+    // Simulator seeds 3612, 7247, 7399, 7918: the replicas on the newest timeline deferred to a
+    // former primary that had written on past the promotion it missed; it refused the lock
+    // itself (stale_timeline), and the cluster stayed without a primary.
+    {"seed 3612: a peer further in its WAL on an older timeline is not healthier",
+     [](World& w) {
+       w.replica(1000, 3).peer("node2", 5000).peer("node3", 900);
+       w.obs.peers->front().timeline = model::TimelineId(1);
+     },
+     Reason::kAcquiringLock, {"acquire_leader"}},
+    {"seed 3612: ... but one ahead on our own timeline is",
+     [](World& w) {
+       w.replica(1000, 3).peer("node2", 5000);
+       w.obs.peers->front().timeline = model::TimelineId(3);
+     },
+     Reason::kNotHealthiestPeerAhead, {}},
+    {"seed 3612: ... and so is one ahead whose timeline is not known",
+     [](World& w) { w.replica(1000, 3).peer("node2", 5000); }, Reason::kNotHealthiestPeerAhead, {}},
+    {"seed 3612: ... and one running as a primary on an older timeline still blocks the race",
+     [](World& w) {
+       w.replica(1000, 3).peer("node2", 5000, true);
+       w.obs.peers->front().timeline = model::TimelineId(1);
+     },
+     Reason::kNotHealthiestPeerIsPrimary, {}},
     {"an unreachable peer is ignored",
      [](World& w) { w.replica(1000).peer("node2", 5000, false, false).peer("node3", 900); },
      Reason::kAcquiringLock, {"acquire_leader"}},
