@@ -70,7 +70,12 @@ std::vector<MemberName> published(const Ctx& ctx) {
 void manage_sync(const Ctx& ctx, Decision& d) {
   const auto& sync = ctx.cluster().sync;
   if (!ctx.cfg.synchronous_mode) {
-    if (sync && sync->leader && *sync->leader == ctx.cfg.name) d.actions.push_back(DeleteSync{sync->mod_revision});
+    // Whoever's it is: a /sync a former leader left outlives its term, and once synchronous mode
+    // is on again with nobody leading, it lets only that leader's standbys race, while the
+    // former leader may be on an older timeline and refuse (simulator seed 2889: it stayed
+    // without a primary). With the mode off the lock holder alone owns the cluster, so nothing
+    // /sync promised is owed any more.
+    if (sync && sync->leader) d.actions.push_back(DeleteSync{sync->mod_revision});
     if (ctx.mem.sync_standby_names) {
       d.actions.push_back(SetSynchronousStandbyNames{});
       d.memory.sync_standby_names.reset();

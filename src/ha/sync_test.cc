@@ -69,6 +69,12 @@ const std::vector<Row> kSync = {
        w.mem.sync_standby_names = names({"node2"});
      },
      Reason::kLeaderHealthy, {"delete_sync", "set_synchronous_standby_names"}},
+    {"seed 2889: sync mode off: the leader also deletes the /sync a former leader left",
+     [](World& w) {
+       w.leader("node1").primary(5000).optime(5000).sync("node3", {"node2"});
+       w.cfg.use_slots = false;
+     },
+     Reason::kLeaderHealthy, {"delete_sync"}},
     {"sync mode: promotion first empties /sync",
      [](World& w) {
        w.leader("node1").replica(5000).sync("node3", {"node1"});
