@@ -12,8 +12,17 @@ namespace {
 bool may_accept_writes(const Ctx& ctx, const Decision& d) {
   const auto& pg = ctx.obs.pg;
   if (pg.is_primary()) return true;
-  // This cycle's memory: it already counts a promotion that just ended (publish_state.cc).
-  if (pg.running() && !pg.accepting_connections && d.memory.was_primary) return true;
+  // A postmaster that does not answer may come up as a primary any moment: one we saw answer as
+  // a primary (this cycle's memory, which already counts a promotion that just ended:
+  // publish_state.cc), or one whose data directory has no standby.signal. The second needs no
+  // memory: a fresh agent process (simulator seed 1771: the leader's agent was SIGKILLed during
+  // its start-as-primary job and came back after another member had taken over) or one that never
+  // saw its PostgreSQL answer (seed 419: a start that outlived pg_ctl's timeout, then crash
+  // recovery) fenced nothing, and recovery ended into a second writable primary.
+  if (pg.running() && !pg.accepting_connections &&
+      (d.memory.was_primary || pg.unanswering_primary())) {
+    return true;
+  }
   if (ctx.obs.job && ctx.obs.job->may_write) return true;
   if (d.has<Promote>() || d.has<Bootstrap>()) return true;
   if (const auto* start = d.find<StartPostgres>(); start && start->as_primary) return true;

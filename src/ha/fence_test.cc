@@ -152,3 +152,44 @@ TEST(FenceTest, Seed387APausedLeaderIsFencedAtItsLeaseToo) {
 
 }  // namespace
 }  // namespace pghalo::ha
+
+namespace pghalo::ha {
+namespace {
+
+// Simulator seeds 1771 and 419: a postmaster that did not answer yet (a start that outlived
+// pg_ctl's timeout, crash recovery) and had no standby.signal came up as a primary while another
+// member held the lock. The fence needed `was_primary`, which a fresh agent process (1771: the
+// leader's agent was SIGKILLed during its start-as-primary job) or one that never saw its server
+// answer (419) does not have. The data directory tells it instead.
+TEST(FenceTest, Seed1771AnUnansweringPostmasterWithoutStandbySignalIsFencedWithoutMemory) {
+  testing::World w;
+  w.leader("node3").primary(5000).not_answering();
+  ASSERT_FALSE(w.mem.was_primary);
+  auto d = w.decide();
+  EXPECT_EQ(d.reason, Reason::kPostgresNotReady);
+  EXPECT_EQ(d.fence, Fence::until(testing::kNow)) << "another member leads: stop it now";
+
+  testing::World leading;
+  leading.leader("node1").primary(5000).not_answering();
+  EXPECT_EQ(leading.decide().fence,
+            Fence::until(leading.obs.lease_valid_until - leading.cfg.fencing_margin))
+      << "the leader's own primary-to-be is covered by its lease";
+
+  testing::World etcd_gone;
+  etcd_gone.primary(5000).not_answering();
+  etcd_gone.no_cluster();
+  EXPECT_EQ(etcd_gone.decide().fence, Fence::until(testing::kNow))
+      << "a fresh process that cannot read etcd cannot prove the lock";
+
+  testing::World standby;
+  standby.leader("node3").replica(5000).not_answering();
+  EXPECT_FALSE(standby.decide().fence.armed) << "standby.signal: it comes up as a standby";
+
+  testing::World paused;
+  paused.leader("node3").primary(5000).not_answering().paused();
+  EXPECT_FALSE(paused.decide().fence.armed)
+      << "paused: the operator owns a primary that does not lead";
+}
+
+}  // namespace
+}  // namespace pghalo::ha

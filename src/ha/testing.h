@@ -108,6 +108,7 @@ struct World {
     obs.pg.postmaster_pid = 4242;
     obs.pg.accepting_connections = true;
     obs.pg.in_recovery = false;
+    obs.pg.standby_signal = false;
     obs.pg.wal_position = Lsn(lsn);
     obs.pg.timeline = model::TimelineId(timeline);
     obs.pg.control->cluster_state = "in production";
@@ -118,6 +119,7 @@ struct World {
     obs.pg.postmaster_pid = 4242;
     obs.pg.accepting_connections = true;
     obs.pg.in_recovery = true;
+    obs.pg.standby_signal = true;
     obs.pg.received_lsn = Lsn(lsn);
     obs.pg.replayed_lsn = Lsn(lsn);
     obs.pg.timeline = model::TimelineId(timeline);

@@ -70,6 +70,9 @@ struct PgObservation {
   DataDirState data_dir = DataDirState::kEmpty;
   std::optional<ControlData> control;   // when the data dir is valid
   std::optional<int> postmaster_pid;    // a live postmaster owns the data dir
+  // standby.signal is in the data directory (when it is valid): a postmaster that is starting or
+  // in crash recovery without it comes up as a primary.
+  bool standby_signal = false;
   bool accepting_connections = false;   // the status query succeeded
   std::string query_error;              // why it did not, for logs
 
@@ -91,6 +94,13 @@ struct PgObservation {
   bool running() const { return postmaster_pid.has_value(); }
   bool is_primary() const { return accepting_connections && !in_recovery; }
   bool is_replica() const { return accepting_connections && in_recovery; }
+  // A postmaster that does not answer (starting, in crash recovery, too slow to answer) and will
+  // answer as a primary, whatever this process remembers: its data directory has no
+  // standby.signal.
+  bool unanswering_primary() const {
+    return running() && !accepting_connections && data_dir == DataDirState::kValid &&
+           !standby_signal;
+  }
   // Replica's WAL position for races and lag: max(received, replayed) (spec 2.5).
   Lsn replica_position() const {
     return received_lsn.value > replayed_lsn.value ? received_lsn : replayed_lsn;

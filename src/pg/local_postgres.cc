@@ -156,6 +156,9 @@ model::PgObservation LocalPostgres::observe() {
   observation.data_dir = data_dir_state(settings_.data_dir);
   if (observation.data_dir == model::DataDirState::kValid) {
     auto control = read_controldata();
+    std::error_code ec;
+    observation.standby_signal =
+        std::filesystem::exists(settings_.data_dir + "/standby.signal", ec);
     if (control.ok()) {
       observation.control = std::move(*control);
     } else {

@@ -184,6 +184,15 @@ TEST_F(LocalPostgresTest, ObserveReportsGarbageControlDataAsUnknownWithoutFailin
   EXPECT_EQ(runner_.calls.at(0).env.at("LC_ALL"), "C");
 }
 
+// Simulator seeds 419, 1771: the fence needs to know, without memory, whether a postmaster that
+// does not answer yet comes up as a primary.
+TEST_F(LocalPostgresTest, Seed1771ObserveReportsWhetherTheDataDirectoryHasAStandbySignal) {
+  make_valid_data_dir("controldata_stopped_primary.txt");
+  EXPECT_FALSE(pg_->observe().standby_signal);
+  std::ofstream(root_ / "data" / "standby.signal") << "";
+  EXPECT_TRUE(pg_->observe().standby_signal);
+}
+
 TEST_F(LocalPostgresTest, StartPutsCommandLineGucsBehindPgCtlOAndReportsTheServerLog) {
   make_valid_data_dir("controldata_stopped_primary.txt");
   ManagedFiles files;

@@ -93,6 +93,7 @@ model::PgObservation FakePostgres::observe() {
       c.cluster_state = s.was_primary_at_shutdown ? "shut down" : "shut down in recovery";
     }
     o.control = c;
+    o.standby_signal = s.standby_configured;
   }
   if (!s.running) return o;
   o.postmaster_pid = 1000;
@@ -150,6 +151,7 @@ Status FakePostgres::initdb(const pg::BootstrapSpec&, Duration) {
 Status FakePostgres::write_files(const pg::ManagedFiles& files) {
   if (!server().data_valid) return down("no data directory");
   pending_recovery_ = files.recovery;
+  server().standby_configured = files.recovery.has_value();  // standby.signal is on disk now
   auto sync = files.parameters.find("synchronous_standby_names");
   pending_sync_names_ = sync == files.parameters.end() ? "" : sync->second;
   pending_parameters_ = files.parameters;
@@ -244,6 +246,7 @@ Status FakePostgres::basebackup(const pg::SourceServer& source, Duration) {
   s.lsn = from->lsn;
   s.history = from->history;
   s.rows = from->rows;
+  s.standby_configured = false;  // a copy of the primary's directory: the agent writes the signal
   s.cleanly_shut_down = true;
   s.was_primary_at_shutdown = false;
   s.clones++;
@@ -288,6 +291,7 @@ Status FakePostgres::remove_data_directory() {
   if (s.running) return down("running");
   s.data_valid = false;
   s.corrupt = false;
+  s.standby_configured = false;
   s.system_identifier.clear();
   s.rows.clear();
   return ok_status();

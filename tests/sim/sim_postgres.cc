@@ -25,6 +25,7 @@ model::PgObservation SimPostgres::observe() {
     model::PgObservation slow;
     slow.data_dir = o.data_dir;
     slow.control = o.control;
+    slow.standby_signal = o.standby_signal;
     slow.postmaster_pid = o.postmaster_pid;
     slow.query_error = "canceling statement due to statement timeout";
     return slow;
