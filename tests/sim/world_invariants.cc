@@ -162,6 +162,12 @@ void World::check_followers() {
       continue;
     }
     if (!n.wrong_upstream_since) n.wrong_upstream_since = time_.now;
+    // A cycle in progress is waiting in a call (etcd, a peer): whether the agent could act is
+    // known when it ends. One that then read etcd is judged on the whole wait; one that could not
+    // (no quorum, lost replies: up to 2 x retry_timeout in etcd calls) stops the clock like any
+    // cycle without etcd. Judging it mid-wait blamed an agent blocked in etcd for not repointing
+    // a replica that a job had just started towards the former leader (seeds 4539, 9543).
+    if (n.thread->busy()) continue;
     Ms since = std::max(*n.wrong_upstream_since, n.seen_leader_since);
     if (time_.now - since > bound) {
       violate("replica_follows_leader",
