@@ -101,7 +101,12 @@ constexpr std::uint64_t kFixedSeeds[] = {7,  64,  99,  143, 1,   2,   3,    12, 
                                          // timeline forks (timeline_monotonic)
                                          40, 260, 1975, 2300, 3252, 7894, 9132,
                                          // a start outliving pg_ctl on a slow disk
-                                         7216, 8864};
+                                         7216, 8864,
+                                         // liveness and second primaries: a stale peer ahead, a
+                                         // stale /sync, an unanswering server without
+                                         // standby.signal, orphans of a crashed host, a replica
+                                         // judged while its agent waits in etcd
+                                         419, 605, 716, 1771, 2889, 3612, 4539, 7908};
 
 TEST(SeedsTest, FixedSeedsKeepEveryInvariant) {
   for (std::uint64_t seed : kFixedSeeds) {
