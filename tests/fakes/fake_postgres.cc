@@ -190,6 +190,7 @@ Status FakePostgres::stop(pg::StopMode mode, Duration) {
     world_.replicate();
   }
   s.running = false;
+  s.stops++;
   s.cleanly_shut_down = mode != pg::StopMode::kImmediate;
   s.was_primary_at_shutdown = !s.in_recovery;
   return ok_status();

@@ -50,6 +50,7 @@ struct FakeServer {
   // Every parameter the running server loaded from its files (at start or reload).
   std::map<std::string, std::string> parameters;
   int starts = 0, promotions = 0, rewinds = 0, clones = 0;
+  int stops = 0;  // a running server stopped or crashed
 
   // Rows written on this server's timeline lineage: (lsn, payload) — the simulator's client
   // workload checks acknowledged rows survive.

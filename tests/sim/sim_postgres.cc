@@ -53,6 +53,16 @@ Status SimPostgres::start(Duration timeout) {
     env_.probe("pg_start_failed");
     return injected("pg_ctl start");
   }
+  // The model runs a job's work at its end, but a real pg_ctl start launches its postmaster when
+  // it begins. If the server started or stopped since then (another agent process started it, a
+  // shutdown or a crash stopped it), that postmaster met the same fate: nothing starts now
+  // (simulator seed 3765: an orphaned slow start of a SIGKILLed agent came up writable long
+  // after the next process had started the server and, at SIGTERM, stopped it).
+  if (plan_.lifecycle_at_launch >= 0 && plan_.lifecycle_at_launch != lifecycle_events()) {
+    env_.probe("pg_start_overtaken");
+    if (server().running) return ok_status();
+    return make_error(ErrorCode::kInternal, "pg_ctl start: the postmaster it launched has exited");
+  }
   Status s = fake_.start(timeout);
   if (!s.ok() || plan_.slow_start <= 0) return s;
   server().accepting = false;
@@ -61,7 +71,12 @@ Status SimPostgres::start(Duration timeout) {
   return make_error(ErrorCode::kTimeout, "pg_ctl start: server did not start in time (it goes on starting)");
 }
 
-Status SimPostgres::stop(pg::StopMode mode, Duration timeout) { return fake_.stop(mode, timeout); }
+Status SimPostgres::stop(pg::StopMode mode, Duration timeout) {
+  Status s = fake_.stop(mode, timeout);
+  // The job's own stop (a restart, a reinit): the start that follows launches a new postmaster.
+  if (plan_.lifecycle_at_launch >= 0) plan_.lifecycle_at_launch = lifecycle_events();
+  return s;
+}
 
 Status SimPostgres::signal_immediate_stop() { return fake_.signal_immediate_stop(); }
 

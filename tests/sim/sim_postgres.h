@@ -20,6 +20,8 @@ namespace pghalo::sim {
 struct PgPlan {
   bool fail_start = false;
   Ms slow_start = 0;  // > 0: start() gives up (pg_ctl timeout) while the server goes on starting
+  // The server's starts + stops when the job began: where pg_ctl start launched its postmaster.
+  int lifecycle_at_launch = -1;
   bool fail_promote = false;
   bool fail_rewind = false;
   bool fail_basebackup = false;
@@ -49,6 +51,8 @@ class SimPostgres final : public pg::PostgresProbe, public pg::PostgresControl {
   Status sync_physical_slots(const std::vector<std::string>& desired, Duration timeout) override;
 
   fakes::FakeServer& server() { return fake_.server(); }
+  // How often the server started or stopped so far (a start job notes it when it begins).
+  int lifecycle_events() { return server().starts + server().stops; }
   void set_plan(PgPlan plan) { plan_ = plan; }
   void clear_plan() { plan_ = {}; }
   // While the disk is slow, this share of status queries time out.

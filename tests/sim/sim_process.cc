@@ -11,6 +11,7 @@ bool SimJobRunner::start(ha::JobKind kind, bool may_write, agent::JobBody body) 
   running_ = ha::JobRunning{kind, clock_.now(), may_write};
   body_ = std::move(body);
   plan_ = timing.plan;
+  plan_.lifecycle_at_launch = pg_.lifecycle_events();
   ends_at_ = env_.now() + timing.duration;
   finished_.reset();
   log::info("job_started", std::string(ha::job_kind_name(kind)) + " started",
