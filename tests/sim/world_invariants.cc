@@ -245,6 +245,10 @@ void World::check_convergence(const std::vector<int>& writers) {
 // - candidates_too_far_behind: every member that may lead and still has its data lags more than
 //   maximum_lag_on_failover behind /status's optime (the members that were closer lost their
 //   data): an asynchronous failover would lose more than the operator allows (too_far_behind).
+//   A member on an older timeline than another member that may lead and has its data is not a
+//   candidate either: it must not take over from that member's history (stale_timeline), and
+//   its LSN says nothing about how much of that history it has (seed 4525: node2 on timeline 4
+//   lagged 1.3 MB, node3 on timeline 2 was close to /status's optime by number only).
 std::optional<std::string> World::no_member_may_lead() {
   auto init = etcd_->kv().get("/db/postgres/initialize");
   if (!init) return std::nullopt;
@@ -261,14 +265,23 @@ std::optional<std::string> World::no_member_may_lead() {
     if (json.is_object() && json["optime"].is_number_unsigned()) optime = json["optime"].get<std::uint64_t>();
   }
   auto max_lag = dynamic_config().value("maximum_lag_on_failover", std::uint64_t{1048576});
+  auto has_data = [&](const fakes::FakeServer& s) {
+    return s.data_valid && !s.corrupt && s.system_identifier == init->value;
+  };
+  std::int64_t newest_timeline = 0;
+  for (const auto& n : nodes_) {
+    const fakes::FakeServer& s = n->pg->server();
+    if (n->index != shape_.nofailover && has_data(s)) newest_timeline = std::max(newest_timeline, s.timeline);
+  }
   bool any_with_data = false;
   for (const auto& n : nodes_) {
     model::MemberName name(n->name);
     if (n->index == shape_.nofailover) continue;
     if (sync && *sync->leader != name && !sync->lists(name)) continue;
     const fakes::FakeServer& s = n->pg->server();
-    if (!s.data_valid || s.corrupt || s.system_identifier != init->value) continue;
+    if (!has_data(s)) continue;
     any_with_data = true;
+    if (s.timeline < newest_timeline) continue;
     if (optime <= s.lsn || optime - s.lsn <= max_lag) return std::nullopt;
   }
   if (!any_with_data) return sync ? std::optional<std::string>("sync_candidates_without_data") : std::nullopt;
