@@ -202,8 +202,13 @@ TEST_F(TwoNodeCluster, CrashedPrimaryRejoinsWithoutRewindUnlessItWrotePastTheSwi
   std::uint64_t target = a_->observe().wal_position.value;
   ASSERT_TRUE(wait_until([&] { return b_->observe().replayed_lsn.value >= target; }, 20s));
   ASSERT_TRUE(a_->stop(StopMode::kImmediate, 30s).ok());
-  ASSERT_TRUE(b_->promote(30s, 0).ok());
+  // Say timelines 2 and 3 were used by members that have since lost their data: node-b promotes
+  // above them (placeholder history files) onto timeline 4, and keeps the placeholders, because
+  // node-a, a standby on timeline 1, must fetch every history file up to 4 before it streams.
+  ASSERT_TRUE(b_->promote(30s, 3).ok());
   ASSERT_TRUE(wait_until([&] { return b_->observe().is_primary(); }, 20s));
+  EXPECT_EQ(b_->observe().timeline.value, 4);
+  EXPECT_TRUE(std::filesystem::exists(b_settings_.data_dir + "/pg_wal/00000002.history"));
   ASSERT_TRUE(b_->checkpoint(30s).ok());
 
   auto check = a_->check_rewind(superuser_of(b_settings_), 60s);
@@ -222,25 +227,26 @@ TEST_F(TwoNodeCluster, CrashedPrimaryRejoinsWithoutRewindUnlessItWrotePastTheSwi
   ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (2)", 10s).ok());
   EXPECT_TRUE(
       wait_until([&] { return single_value(a_settings_, "SELECT count(*) FROM t") == "2"; }, 20s));
-  EXPECT_EQ(a_->observe().timeline.value, 2);
+  EXPECT_EQ(a_->observe().timeline.value, 4);
 
   // Now node-b crashes after a write node-a never received: node-b wrote past the switch point.
   ASSERT_TRUE(a_->stop(StopMode::kFast, 30s).ok());
   ASSERT_TRUE(b_->execute("INSERT INTO t VALUES (99)", 10s).ok());
   ASSERT_TRUE(b_->stop(StopMode::kImmediate, 30s).ok());
-  // An earlier promotion of node-a left placeholders for timelines 3 and 4 behind (its agent died
+  // An earlier promotion of node-a left placeholders for timelines 5 and 6 behind (its agent died
   // before pg_ctl promote): as its recovery target they would stop it from starting as a standby.
-  ASSERT_TRUE(reserve_timelines(a_settings_.data_dir + "/pg_wal", 2, 4).ok());
+  ASSERT_TRUE(reserve_timelines(a_settings_.data_dir + "/pg_wal", 4, 6).ok());
   ASSERT_TRUE(a_->start(60s).ok());  // still node-b's standby; node-b is down
-  EXPECT_FALSE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000004.history"));
+  EXPECT_FALSE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000006.history"));
+  EXPECT_TRUE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000003.history"))
+      << "a placeholder below the real timeline 4 stays";
   EXPECT_TRUE(a_->observe().is_replica());
-  // Say timelines 3 and 4 were used by members that have since lost their data: the promotion
-  // must go above them (placeholder history files), and leave no placeholder behind.
-  ASSERT_TRUE(a_->promote(30s, 4).ok());
+  // Say timeline 5 was used by a member that has since lost its data: the promotion goes above it.
+  ASSERT_TRUE(a_->promote(30s, 5).ok());
   ASSERT_TRUE(wait_until([&] { return a_->observe().is_primary(); }, 20s));
-  EXPECT_EQ(a_->observe().timeline.value, 5);
-  EXPECT_FALSE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000003.history"));
+  EXPECT_EQ(a_->observe().timeline.value, 6);
   EXPECT_TRUE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000005.history"));
+  EXPECT_TRUE(std::filesystem::exists(a_settings_.data_dir + "/pg_wal/00000006.history"));
   ASSERT_TRUE(a_->checkpoint(30s).ok());
   check = b_->check_rewind(superuser_of(a_settings_), 60s);
   ASSERT_TRUE(check.ok()) << check.error().to_string();
@@ -251,7 +257,7 @@ TEST_F(TwoNodeCluster, CrashedPrimaryRejoinsWithoutRewindUnlessItWrotePastTheSwi
   ASSERT_TRUE(b_->write_files(standby_files(a_settings_, "node-b")).ok());
   ASSERT_TRUE(b_->start(60s).ok());
   ASSERT_TRUE(wait_until([&] { return streams(*b_); }, 30s)) << b_->observe().query_error;
-  EXPECT_EQ(b_->observe().timeline.value, 5);
+  EXPECT_EQ(b_->observe().timeline.value, 6);
   EXPECT_EQ(single_value(b_settings_, "SELECT count(*) FROM t WHERE i = 99"), "0");
 }
 

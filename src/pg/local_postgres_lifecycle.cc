@@ -166,11 +166,15 @@ Status LocalPostgres::promote(Duration timeout, std::int64_t above_timeline) {
       {},
       {}};
   auto result = run_tool(run, "pg_ctl promote");
-  // Once promoted the placeholders have done their job; left behind after a failed promotion a
-  // restarted standby would take the newest of them as its recovery target and refuse to start
-  // ("not a child of this server's history"). After a timeout the promotion may still be
-  // choosing its timeline: keep them then; start() removes them once the postmaster is gone.
-  if (result.ok() || result.error().code != ErrorCode::kTimeout) {
+  // Once promoted the placeholders stay, below the new timeline: a standby on an older timeline
+  // fetches the history file of every number between its timeline and the leader's before it
+  // streams, and fails for ever on a missing one (lab etcd_faults: "could not open file
+  // pg_wal/00000002.history" after a retried promotion went from timeline 1 to 3). Left behind
+  // after a failed promotion they would be above this server's timeline, and a restarted standby
+  // would take the newest as its recovery target and refuse to start: release them then. After a
+  // timeout the promotion may still be choosing its timeline: keep them; start() removes any that
+  // end up above the server's timeline.
+  if (!result.ok() && result.error().code != ErrorCode::kTimeout) {
     release_timelines(*reserved);
   }
   if (!result.ok()) return result.error();

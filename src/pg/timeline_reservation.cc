@@ -1,6 +1,8 @@
 #include "pg/timeline_reservation.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -63,18 +65,30 @@ std::int64_t history_file_timeline(const std::string& name) {
 }  // namespace
 
 std::vector<std::string> remove_leftover_placeholders(const std::string& wal_dir) {
-  std::vector<std::string> removed;
+  namespace fs = std::filesystem;
+  std::vector<std::pair<std::int64_t, fs::path>> placeholders;
+  std::int64_t newest_real = 0;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(wal_dir, ec)) {
+  for (const auto& entry : fs::directory_iterator(wal_dir, ec)) {
     std::int64_t timeline = history_file_timeline(entry.path().filename().string());
     if (timeline <= 0 || !entry.is_regular_file(ec)) continue;
     std::string expected = placeholder_history_text(timeline);
-    if (entry.file_size(ec) != expected.size()) continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    if (text.str() != expected) continue;
-    if (std::filesystem::remove(entry.path(), ec)) removed.push_back(entry.path().string());
+    bool placeholder = false;
+    if (entry.file_size(ec) == expected.size()) {
+      std::ifstream in(entry.path());
+      std::stringstream text;
+      text << in.rdbuf();
+      placeholder = text.str() == expected;
+    }
+    if (placeholder) {
+      placeholders.emplace_back(timeline, entry.path());
+    } else {
+      newest_real = std::max(newest_real, timeline);
+    }
+  }
+  std::vector<std::string> removed;
+  for (const auto& [timeline, path] : placeholders) {
+    if (timeline > newest_real && fs::remove(path, ec)) removed.push_back(path.string());
   }
   return removed;
 }

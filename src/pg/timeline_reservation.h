@@ -35,16 +35,20 @@ std::string placeholder_history_text(std::int64_t timeline);
 Result<std::vector<std::string>> reserve_timelines(const std::string& wal_dir, std::int64_t current,
                                                    std::int64_t above);
 
-// Removes the placeholders reserve_timelines wrote, once the promotion chose its timeline:
-// a standby restarted with a placeholder newer than its real timelines would take it as its
-// recovery target and refuse to start. Best effort.
+// Removes the placeholders reserve_timelines wrote, after a promotion that failed: a standby
+// restarted with a placeholder newer than its real timelines would take it as its recovery target
+// and refuse to start. After a successful promotion they stay (below the new timeline): a standby
+// on an older timeline fetches every history file up to the leader's before it streams. Best
+// effort.
 void release_timelines(const std::vector<std::string>& paths);
 
-// Removes every placeholder left in `wal_dir` by a promotion that never released them (the agent
-// died between reserving and promoting, or pg_ctl promote timed out) and returns their paths.
-// Called before PostgreSQL starts, when no promotion can be running: a standby started with a
-// placeholder above its timeline refuses to start. A file is taken for a placeholder only when its
-// whole text is exactly what reserve_timelines writes for its number; real history files stay.
+// Removes the placeholders in `wal_dir` that lie above every real history file (left by an agent
+// that died between reserving and promoting, or by a pg_ctl promote that timed out) and returns
+// their paths. Called before PostgreSQL starts, when no promotion can be running: a standby
+// started with a placeholder above its timeline refuses to start. Placeholders below a real
+// history file are kept: a promotion skipped those numbers, and standbys fetch their files. A
+// file is taken for a placeholder only when its whole text is exactly what reserve_timelines
+// writes for its number.
 std::vector<std::string> remove_leftover_placeholders(const std::string& wal_dir);
 
 }  // namespace pghalo::pg

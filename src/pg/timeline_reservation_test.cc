@@ -77,24 +77,31 @@ TEST_F(ReserveTimelines, DoesNothingWhenTheServerIsAlreadyOnTheNewestTimeline) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
-TEST_F(ReserveTimelines, LeftoverPlaceholdersAreRemovedAndRealHistoryFilesKept) {
-  // An agent died between reserving 3..5 and promoting; timeline 2's history is real.
-  ASSERT_TRUE(reserve_timelines(dir_.string(), 2, 5).ok());
-  { std::ofstream(dir_ / "00000002.history") << "1\t0/3000000\tno recovery target specified\n"; }
-  // A file named like a history whose text merely starts like a placeholder is not ours.
-  {
-    std::ofstream(dir_ / "00000006.history") << placeholder_history_text(6) << "2\t0/4000000\tx\n";
-  }
-  { std::ofstream(dir_ / "000000010000000000000003") << "segment"; }
+TEST_F(ReserveTimelines, LeftoverPlaceholdersAboveTheNewestRealHistoryAreRemoved) {
+  // A promotion from timeline 1 skipped 2 and 3 and ended on 4 (its placeholders stay, for the
+  // standbys that fetch them); later this server reserved 5 and 6 and died before promoting.
+  ASSERT_TRUE(reserve_timelines(dir_.string(), 1, 3).ok());
+  // A real history file whose text merely starts like a placeholder is not one.
+  { std::ofstream(dir_ / "00000004.history") << placeholder_history_text(4) << "1\t0/3000000\tx\n"; }
+  ASSERT_TRUE(reserve_timelines(dir_.string(), 4, 6).ok());
+  { std::ofstream(dir_ / "000000040000000000000003") << "segment"; }
   auto removed = remove_leftover_placeholders(dir_.string());
-  EXPECT_EQ(removed.size(), 3u);
-  EXPECT_FALSE(fs::exists(dir_ / "00000003.history"));
+  EXPECT_EQ(removed.size(), 2u);
   EXPECT_FALSE(fs::exists(dir_ / "00000005.history"));
-  EXPECT_TRUE(fs::exists(dir_ / "00000002.history"));
-  EXPECT_TRUE(fs::exists(dir_ / "00000006.history"));
-  EXPECT_TRUE(fs::exists(dir_ / "000000010000000000000003"));
+  EXPECT_FALSE(fs::exists(dir_ / "00000006.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "00000002.history")) << "below a real timeline: kept";
+  EXPECT_TRUE(fs::exists(dir_ / "00000003.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "00000004.history"));
+  EXPECT_TRUE(fs::exists(dir_ / "000000040000000000000003"));
   EXPECT_TRUE(remove_leftover_placeholders(dir_.string()).empty()) << "nothing left to remove";
   EXPECT_TRUE(remove_leftover_placeholders((dir_ / "missing").string()).empty());
+}
+
+TEST_F(ReserveTimelines, WithoutARealHistoryEveryPlaceholderIsLeftover) {
+  // A standby on timeline 1 reserved 2 and 3 and its agent died before pg_ctl promote.
+  ASSERT_TRUE(reserve_timelines(dir_.string(), 1, 3).ok());
+  EXPECT_EQ(remove_leftover_placeholders(dir_.string()).size(), 2u);
+  EXPECT_TRUE(fs::is_empty(dir_));
 }
 
 TEST_F(ReserveTimelines, ReportsADirectoryItCannotWriteInto) {
