@@ -31,6 +31,15 @@ void Agent::rearm_inherited_fence() {
   auto inherited = deps_.fencer->inherited();
   if (!inherited || !inherited->armed) return;
   double left = to_seconds(std::chrono::duration_cast<Duration>(inherited->writable_until - deps_.clock->now()));
+  if (left <= 0) {
+    // The agent was down past its lease: nothing this fence can still prevent is left (another
+    // member may have taken over long ago), and in maintenance mode the primary is the
+    // operator's: the first cycle takes the lock back when etcd shows the pause (as Patroni
+    // does; compat test_10_pause_and_resume), or fences it at once when another member leads.
+    log::warn("fence_inherited", "the previous agent process's fence ran out before this process started; "
+              "leaving PostgreSQL to the first cycle", {{"seconds_overdue", -left}});
+    return;
+  }
   log::warn("fence_inherited",
             "the previous agent process left the fence armed; PostgreSQL stops accepting writes at its "
             "deadline unless this process proves the leader lease first",
