@@ -26,8 +26,8 @@ void Agent::rearm_inherited_fence() {
   // process armed, and until its decision this process knows no other (simulator seeds 110,
   // 679). Whatever PostgreSQL's state: the previous process armed the fence because its server
   // was or could become writable (a promotion it started may still complete), and stopping
-  // writes of one that accepts none costs nothing. The first decision replaces this fence; an
-  // overdue one fires all the same.
+  // writes of one that accepts none costs nothing. The first decision replaces this fence; one
+  // already overdue when this process starts is not re-armed (below).
   auto inherited = deps_.fencer->inherited();
   if (!inherited || !inherited->armed) return;
   double left = to_seconds(std::chrono::duration_cast<Duration>(inherited->writable_until - deps_.clock->now()));
